@@ -1,0 +1,6 @@
+export * from './api.ts'
+export * from './errors.ts'
+export * from './events.ts'
+export * from './limits.ts'
+export * from './runner.ts'
+export * from './session.ts'
