@@ -1,0 +1,45 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { SessionEvent } from '@agent-ops/protocol'
+import type { SessionStore } from '../../sessions/session-store.ts'
+import { sessionEventStream } from '../../realtime/sse.ts'
+import type { EventLog } from '../../sessions/event-log.ts'
+import type { EventBus } from '../../realtime/pubsub.ts'
+import type { AppEnv } from '../context.ts'
+import { errorResponse, validationHook } from '../errors.ts'
+import { bearerSecurity, errorResponses } from '../openapi.ts'
+
+const route = createRoute({
+  method: 'get',
+  path: '/sessions/{id}/events',
+  operationId: 'session.events',
+  summary: 'Follow the session: Server-Sent Events, `id:` = sequence; resume with Last-Event-ID (or ?after=)',
+  security: bearerSecurity,
+  request: {
+    params: z.object({ id: z.string().min(1).max(100) }),
+    query: z.object({ after: z.string().regex(/^\d+$/, 'after must be a sequence number').optional() }),
+  },
+  responses: {
+    200: { description: 'Event stream', content: { 'text/event-stream': { schema: SessionEvent } } },
+    ...errorResponses,
+  },
+})
+
+export function eventRoutes(deps: { store: SessionStore; log: EventLog; bus: EventBus; heartbeatMs: number }) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  app.openapi(route, async (c) => {
+    const { id } = c.req.valid('param')
+    const lastEventId = c.req.header('last-event-id')
+    const raw = lastEventId ?? c.req.valid('query').after ?? '0'
+    if (!/^\d+$/.test(raw)) return errorResponse(c, 'validation_failed', 'Last-Event-ID must be a sequence number')
+    await deps.store.row(id)
+    return sessionEventStream({
+      sessionId: id,
+      afterSeq: Number(raw),
+      log: deps.log,
+      bus: deps.bus,
+      heartbeatMs: deps.heartbeatMs,
+      signal: c.req.raw.signal,
+    })
+  })
+  return app
+}

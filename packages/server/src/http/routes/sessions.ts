@@ -1,0 +1,96 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import {
+  CreateSessionInput,
+  Limits,
+  SendMessageInput,
+  SendMessageResult,
+  Session,
+  SessionList,
+} from '@agent-ops/protocol'
+import type { SessionService } from '../../sessions/session-service.ts'
+import type { AppEnv } from '../context.ts'
+import { validationHook } from '../errors.ts'
+import { bearerSecurity, errorResponses } from '../openapi.ts'
+
+const SessionParams = z.object({ id: z.string().min(1).max(100) })
+const AbortResult = z.object({ aborted: z.boolean() }).meta({ id: 'AbortResult' })
+const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+})
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+})
+
+const routes = {
+  create: createRoute({
+    method: 'post',
+    path: '/sessions',
+    operationId: 'session.create',
+    summary: 'Start a session: a sandbox with the agent, working on the prompt',
+    security: bearerSecurity,
+    request: { body: jsonBody(CreateSessionInput) },
+    responses: { 201: json(Session, 'The new session, booting'), ...errorResponses },
+  }),
+  list: createRoute({
+    method: 'get',
+    path: '/sessions',
+    operationId: 'session.list',
+    summary: `List sessions, newest first (at most ${Limits.sessionListMax})`,
+    security: bearerSecurity,
+    responses: { 200: json(SessionList, 'Sessions'), ...errorResponses },
+  }),
+  get: createRoute({
+    method: 'get',
+    path: '/sessions/{id}',
+    operationId: 'session.get',
+    security: bearerSecurity,
+    request: { params: SessionParams },
+    responses: { 200: json(Session, 'The session'), ...errorResponses },
+  }),
+  stop: createRoute({
+    method: 'delete',
+    path: '/sessions/{id}',
+    operationId: 'session.stop',
+    summary: 'Stop the session and clean up its sandbox',
+    security: bearerSecurity,
+    request: { params: SessionParams },
+    responses: { 200: json(Session, 'The stopped session'), ...errorResponses },
+  }),
+  send: createRoute({
+    method: 'post',
+    path: '/sessions/{id}/messages',
+    operationId: 'session.send',
+    summary: 'Send a message: queued behind the current turn (followup) or interrupting it (steer)',
+    security: bearerSecurity,
+    request: { params: SessionParams, body: jsonBody(SendMessageInput) },
+    responses: { 202: json(SendMessageResult, 'Accepted'), ...errorResponses },
+  }),
+  abort: createRoute({
+    method: 'post',
+    path: '/sessions/{id}/abort',
+    operationId: 'session.abort',
+    summary: "Abort the agent's current turn",
+    security: bearerSecurity,
+    request: { params: SessionParams },
+    responses: { 202: json(AbortResult, 'Whether a turn was aborted'), ...errorResponses },
+  }),
+}
+
+export function sessionRoutes(sessions: SessionService) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  app.openapi(routes.create, async (c) => {
+    const session = await sessions.create(c.req.valid('json'), c.get('actor'))
+    return c.json(session, 201)
+  })
+  app.openapi(routes.list, async (c) => c.json({ sessions: await sessions.list(Limits.sessionListMax) }, 200))
+  app.openapi(routes.get, async (c) => c.json(await sessions.get(c.req.valid('param').id), 200))
+  app.openapi(routes.stop, async (c) => c.json(await sessions.stop(c.req.valid('param').id), 200))
+  app.openapi(routes.send, async (c) => {
+    const result = await sessions.send(c.req.valid('param').id, c.req.valid('json'), c.get('actor'))
+    return c.json(result, 202)
+  })
+  app.openapi(routes.abort, async (c) => c.json(await sessions.abort(c.req.valid('param').id), 202))
+  return app
+}
