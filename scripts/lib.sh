@@ -58,3 +58,18 @@ ensure_dependencies() {
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 }
+
+# Packages only the test suite needs: Chromium for the browser tests.
+TEST_APT_PACKAGES=(chromium)
+
+# Builds the web client when it has never been built or its sources are newer than the build.
+ensure_client_built() {
+  cd "$ROOT"
+  local index=packages/client/dist/index.html
+  if [ -f "$index" ] && [ -z "$(find packages/client/src packages/client/index.html packages/client/vite.config.ts \
+      packages/protocol/src packages/sdk/src -newer "$index" -print -quit 2>/dev/null)" ]; then
+    return 0
+  fi
+  log "building the web client"
+  npm run --silent build >/dev/null
+}

@@ -106,3 +106,11 @@ export type SendMessageResult = z.output<typeof SendMessageResult>
 
 export const SessionList = z.object({ sessions: z.array(Session) }).meta({ id: 'SessionList' })
 export type SessionList = z.output<typeof SessionList>
+
+export const AbortResult = z
+  .object({
+    /** False when there was no turn to abort. */
+    aborted: z.boolean(),
+  })
+  .meta({ id: 'AbortResult' })
+export type AbortResult = z.output<typeof AbortResult>

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import {
+  AbortResult,
   CreateSessionInput,
   Limits,
   SendMessageInput,
@@ -13,7 +14,6 @@ import { validationHook } from '../errors.ts'
 import { bearerSecurity, errorResponses } from '../openapi.ts'
 
 const SessionParams = z.object({ id: z.string().min(1).max(100) })
-const AbortResult = z.object({ aborted: z.boolean() }).meta({ id: 'AbortResult' })
 const jsonBody = <T extends z.ZodType>(schema: T) => ({
   required: true,
   content: { 'application/json': { schema } },

@@ -1,0 +1,58 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from './config.ts'
+
+describe('loadConfig', () => {
+  it('has sensible defaults', () => {
+    const config = loadConfig({}, {})
+    expect(config.port).toBe(8787)
+    expect(config.host).toBe('127.0.0.1')
+    expect(config.dataDir).toMatch(/\.agent-ops$/)
+    expect(config.demo).toBe(false)
+  })
+
+  it('reads environment variables by their documented names', () => {
+    const config = loadConfig({}, {
+      AGENT_OPS_PORT: '9000',
+      AGENT_OPS_DATA_DIR: '/tmp/x',
+      ANTHROPIC_API_KEY: 'k',
+      AGENT_OPS_OPENAI_COMPATIBLE_URL: 'http://127.0.0.1:1234/v1',
+      AGENT_OPS_DEMO: '0',
+    })
+    expect(config).toMatchObject({ port: 9000, dataDir: '/tmp/x', anthropicApiKey: 'k', demo: false })
+    expect(config.openaiCompatibleUrl).toBe('http://127.0.0.1:1234/v1')
+    expect(loadConfig({}, { AGENT_OPS_DEMO: '1' }).demo).toBe(true)
+  })
+
+  it('layers file < environment < overrides', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aops-config-'))
+    const file = join(dir, 'config.json')
+    writeFileSync(file, JSON.stringify({ port: 1111, logLevel: 'debug', defaultModel: 'openai/gpt-5' }))
+    const config = loadConfig({ logLevel: 'warn' }, { AGENT_OPS_CONFIG: file, AGENT_OPS_PORT: '2222' })
+    expect(config).toMatchObject({ port: 2222, logLevel: 'warn', defaultModel: 'openai/gpt-5' })
+  })
+
+  it('names every bad setting by its variable', () => {
+    const load = () => loadConfig({}, { AGENT_OPS_PORT: 'eighty', AGENT_OPS_OPENAI_COMPATIBLE_URL: 'not a url' })
+    expect(load).toThrow(ConfigError)
+    expect(load).toThrow(/AGENT_OPS_PORT \(port\)/)
+    expect(load).toThrow(/AGENT_OPS_OPENAI_COMPATIBLE_URL/)
+  })
+
+  it('rejects unknown keys and broken files clearly', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aops-config-'))
+    const unknown = join(dir, 'unknown.json')
+    writeFileSync(unknown, JSON.stringify({ prot: 1 }))
+    expect(() => loadConfig({}, { AGENT_OPS_CONFIG: unknown })).toThrow(/prot/)
+    const broken = join(dir, 'broken.json')
+    writeFileSync(broken, '{')
+    expect(() => loadConfig({}, { AGENT_OPS_CONFIG: broken })).toThrow(/not valid JSON/)
+    expect(() => loadConfig({}, { AGENT_OPS_CONFIG: join(dir, 'missing.json') })).toThrow(/cannot read the config file/)
+  })
+
+  it('refuses a short admin token', () => {
+    expect(() => loadConfig({}, { AGENT_OPS_ADMIN_TOKEN: 'short' })).toThrow(/at least 16/)
+  })
+})

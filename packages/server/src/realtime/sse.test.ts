@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { SessionEvent } from '@agent-ops/protocol'
+import { createParser } from 'eventsource-parser'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type OpenedDatabase, openDatabase } from '../db/database.ts'
+import { EventLog } from '../sessions/event-log.ts'
+import { SessionStore } from '../sessions/session-store.ts'
+import { InProcessEventBus } from './pubsub.ts'
+import { sessionEventStream } from './sse.ts'
+
+let dir: string
+let database: OpenedDatabase
+let log: EventLog
+let bus: InProcessEventBus
+const sessionId = 'ses_test'
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'aops-sse-'))
+  database = await openDatabase(join(dir, 'test.db'))
+  bus = new InProcessEventBus()
+  log = new EventLog(database.db, bus)
+  await new SessionStore(database.db).insert({
+    id: sessionId,
+    title: 't',
+    model: 'p/m',
+    permissionPolicy: 'allow',
+    controlTokenHash: 'a',
+    llmTokenHash: 'b',
+    sandboxProvider: 'local',
+    now: new Date().toISOString(),
+  })
+})
+
+afterEach(async () => {
+  await database.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const delta = (n: number) => ({ type: 'text.delta' as const, data: { messageId: 'm', partId: 'p', delta: String(n) } })
+
+/** Reads the stream until `count` events arrived; returns them with the SSE ids. */
+async function readEvents(response: Response, count: number) {
+  const events: { id: string | undefined; event: SessionEvent }[] = []
+  const parser = createParser({ onEvent: (e) => events.push({ id: e.id, event: JSON.parse(e.data) }) })
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
+  while (events.length < count) {
+    const { value, done } = await reader.read()
+    if (done) break
+    parser.feed(value)
+  }
+  await reader.cancel()
+  return events
+}
+
+function open(afterSeq: number) {
+  const abort = new AbortController()
+  const response = sessionEventStream({ sessionId, afterSeq, log, bus, heartbeatMs: 60_000, signal: abort.signal })
+  return { response, abort }
+}
+
+describe('session event stream', () => {
+  it('resumes after Last-Event-ID with exactly the missed events, then live ones', async () => {
+    for (let i = 1; i <= 5; i++) await log.append(sessionId, delta(i))
+    const { response } = open(2)
+    const reading = readEvents(response, 5)
+    await new Promise((r) => setTimeout(r, 20))
+    await log.append(sessionId, delta(6))
+    await log.append(sessionId, delta(7))
+    const events = await reading
+    expect(events.map((e) => e.event.seq)).toEqual([3, 4, 5, 6, 7])
+    expect(events.map((e) => e.id)).toEqual(['3', '4', '5', '6', '7'])
+    expect(events[0]!.event).toMatchObject({ type: 'text.delta', data: { delta: '3' } })
+  })
+
+  it('has no gap and no duplicate when events arrive while the backlog is read', async () => {
+    for (let i = 1; i <= 2500; i++) await log.append(sessionId, delta(i))
+    const { response } = open(0)
+    const reading = readEvents(response, 2600)
+    // Appends race with the paged backlog read.
+    for (let i = 2501; i <= 2600; i++) await log.append(sessionId, delta(i))
+    const seqs = (await reading).map((e) => e.event.seq)
+    expect(seqs).toEqual(Array.from({ length: 2600 }, (_, i) => i + 1))
+  })
+
+  it('stops delivering after the client goes away', async () => {
+    const { response, abort } = open(0)
+    const reading = readEvents(response, 1)
+    await log.append(sessionId, delta(1))
+    expect((await reading).length).toBe(1)
+    abort.abort()
+    await log.append(sessionId, delta(2))
+    // The bus holds no listener for the session any more.
+    let delivered = 0
+    const unsubscribe = bus.subscribe(sessionId, () => delivered++)
+    await log.append(sessionId, delta(3))
+    unsubscribe()
+    expect(delivered).toBe(1)
+  })
+})
+
+describe('event log', () => {
+  it('stores a runner event once per (runnerId, seq) and numbers events per session', async () => {
+    const first = await log.append(sessionId, delta(1), { runner: { runnerId: 'r1', seq: 1 } })
+    const resend = await log.append(sessionId, delta(1), { runner: { runnerId: 'r1', seq: 1 } })
+    const next = await log.append(sessionId, delta(2), { runner: { runnerId: 'r1', seq: 2 } })
+    const newRunner = await log.append(sessionId, delta(3), { runner: { runnerId: 'r2', seq: 1 } })
+    expect(first?.seq).toBe(1)
+    expect(resend).toBeUndefined()
+    expect(next?.seq).toBe(2)
+    expect(newRunner?.seq).toBe(3)
+    expect((await log.read(sessionId, 0)).map((e) => e.seq)).toEqual([1, 2, 3])
+  })
+})
