@@ -1,0 +1,136 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { SessionEvent } from '@agent-ops/protocol'
+import { type Client, createClient } from '@agent-ops/sdk'
+import { type ConfigInput, type RunningServer, serve } from '@agent-ops/server'
+import { type Script, type ScriptedModel, startScriptedModel } from '@agent-ops/testkit'
+
+export const adminToken = 'test-admin-token-0123456789'
+export const scriptedModelRef = 'openai-compatible/scripted-model'
+
+export type TestServer = {
+  server: RunningServer
+  client: Client
+  model: ScriptedModel
+  dataDir: string
+  workspaceOf(sessionId: string): string
+  stateDirOf(sessionId: string): string
+  close(): Promise<void>
+}
+
+/**
+ * Boots the real server (real SQLite file, real runner and OpenCode per session) against testkit's scripted
+ * model on loopback, and returns the same typed client the CLI uses (STYLE.md habit 9).
+ */
+export async function createTestServer(
+  opts: { script?: Script; modelApiKey?: string; config?: ConfigInput } = {},
+): Promise<TestServer> {
+  const model = await startScriptedModel({ script: opts.script ?? { exchanges: [] }, apiKey: opts.modelApiKey })
+  const dataDir = mkdtempSync(join(tmpdir(), 'aops-test-'))
+  const server = await serve({
+    port: 0,
+    dataDir,
+    adminToken,
+    logLevel: 'warn',
+    openaiCompatibleUrl: model.openaiBaseUrl,
+    openaiCompatibleKey: opts.modelApiKey,
+    defaultModel: scriptedModelRef,
+    ...opts.config,
+  })
+  const client = createClient({ baseUrl: server.url, token: adminToken })
+  return {
+    server,
+    client,
+    model,
+    dataDir,
+    workspaceOf: (id) => join(dataDir, 'sandboxes', id, 'workspace'),
+    stateDirOf: (id) => join(dataDir, 'sandboxes', id, 'state'),
+    close: async () => {
+      await stopAllSessions(client)
+      await server.close()
+      await model.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Stops every live session so no runner or OpenCode outlives the test. */
+export async function stopAllSessions(client: Client) {
+  const { sessions } = await client.sessions.list()
+  await Promise.all(sessions.filter((s) => s.status !== 'stopped').map((s) => client.sessions.stop(s.id)))
+}
+
+/**
+ * Follows a session's events until `until` returns true for one of them; returns every event seen.
+ * Fails with the events so far if it takes longer than `timeoutMs`.
+ */
+export async function collectEvents(
+  client: Client,
+  sessionId: string,
+  until: (event: SessionEvent, seen: SessionEvent[]) => boolean,
+  opts: { after?: number; timeoutMs?: number } = {},
+): Promise<SessionEvent[]> {
+  const seen: SessionEvent[] = []
+  const abort = new AbortController()
+  const timer = setTimeout(() => abort.abort(), opts.timeoutMs ?? 45_000)
+  try {
+    for await (const event of client.sessions.events(sessionId, { after: opts.after, signal: abort.signal })) {
+      seen.push(event)
+      if (until(event, seen)) return seen
+    }
+  } finally {
+    clearTimeout(timer)
+  }
+  throw new Error(`timed out waiting for events; saw:\n${seen.map(describe).join('\n')}`)
+}
+
+export function describe(event: SessionEvent): string {
+  return `${event.seq} ${event.type} ${JSON.stringify(event.data).slice(0, 160)}`
+}
+
+/** Events of the given type, narrowed. */
+export function ofType<T extends SessionEvent['type']>(events: SessionEvent[], type: T) {
+  return events.filter((e): e is Extract<SessionEvent, { type: T }> => e.type === type)
+}
+
+/** True once the session went back to ready after `n` completed turns (agent idle). */
+export const idleCount = (events: SessionEvent[]) =>
+  events.filter((e) => e.type === 'agent.status' && e.data.status === 'idle').length
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+const cliMain = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url))
+
+/** The server as its own process (`agent-ops serve`), for tests that kill it. */
+export async function startServerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [cliMain, 'serve'], {
+    env: { ...process.env, AGENT_OPS_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk
+      if (output.includes('"msg":"listening"')) resolve()
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', (chunk) => (output += chunk))
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)))
+  })
+  child.stdout!.resume()
+  child.stderr!.resume()
+  return child
+}
