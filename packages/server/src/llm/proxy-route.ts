@@ -65,7 +65,31 @@ export function llmProxyRoutes(deps: { catalog: ModelCatalog; store: SessionStor
     }
     const responseHeaders = new Headers()
     for (const [name, value] of upstream.headers) if (!droppedResponseHeaders.has(name)) responseHeaders.set(name, value)
-    return new Response(upstream.body, { status: upstream.status, headers: responseHeaders })
+    return new Response(upstream.body && endQuietlyOnAbort(upstream.body, c.req.raw.signal), {
+      status: upstream.status,
+      headers: responseHeaders,
+    })
   })
   return app
+}
+
+/**
+ * The upstream body, ending quietly when the agent hangs up mid-stream (an abort is normal, not an error to
+ * report); other upstream failures still error the stream.
+ */
+function endQuietlyOnAbort(body: ReadableStream<Uint8Array>, signal: AbortSignal): ReadableStream<Uint8Array> {
+  const reader = body.getReader()
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done } = await reader.read()
+        if (done) controller.close()
+        else controller.enqueue(value)
+      } catch (error) {
+        if (signal.aborted) controller.close()
+        else controller.error(error)
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  })
 }

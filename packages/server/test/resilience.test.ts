@@ -1,0 +1,124 @@
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { SessionEvent } from '@agent-ops/protocol'
+import { createClient } from '@agent-ops/sdk'
+import { type ScriptedModel, type Script, startScriptedModel } from '@agent-ops/testkit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  adminToken,
+  collectEvents,
+  createTestServer,
+  freePort,
+  describe as line,
+  ofType,
+  scriptedModelRef,
+  startServerProcess,
+  stopAllSessions,
+  type TestServer,
+} from './harness.ts'
+
+const longText = `Starting. ${'This turn takes a while to stream. '.repeat(50)}The end.`
+const script: Script = {
+  exchanges: [
+    { match: 'long task', steps: [{ text: longText, chunkDelayMs: 25 }] },
+    { match: 'what was my first request', steps: [{ text: 'You first asked for a long task.' }] },
+  ],
+}
+
+const isReadyAfterTurn = (e: SessionEvent, seen: SessionEvent[]) =>
+  e.type === 'session.status' && e.data.status === 'ready' && seen.some((s) => s.type === 'text.done')
+
+function assertWholeLog(events: SessionEvent[]) {
+  const trace = events.map(line).join('\n')
+  expect(events.map((e) => e.seq), trace).toEqual(events.map((_, i) => i + 1))
+  const done = ofType(events, 'text.done').find((e) => e.data.text === longText)
+  expect(done, trace).toBeDefined()
+  const deltas = ofType(events, 'text.delta').filter((e) => e.data.partId === done!.data.partId)
+  expect(deltas.map((e) => e.data.delta).join('')).toBe(longText)
+}
+
+describe('the server is killed (SIGKILL) mid-turn and started again', () => {
+  let model: ScriptedModel
+  let dataDir: string
+  let server: ChildProcess | undefined
+  let env: Record<string, string>
+
+  beforeAll(async () => {
+    model = await startScriptedModel({ script })
+    dataDir = mkdtempSync(join(tmpdir(), 'aops-kill-'))
+    env = {
+      AGENT_OPS_PORT: String(await freePort()),
+      AGENT_OPS_DATA_DIR: dataDir,
+      AGENT_OPS_ADMIN_TOKEN: adminToken,
+      AGENT_OPS_OPENAI_COMPATIBLE_URL: model.openaiBaseUrl,
+      AGENT_OPS_DEFAULT_MODEL: scriptedModelRef,
+    }
+  })
+  afterAll(async () => {
+    if (server && server.exitCode === null) {
+      await stopAllSessions(createClient({ baseUrl: `http://127.0.0.1:${env.AGENT_OPS_PORT}`, token: adminToken })).catch(() => {})
+      server.kill('SIGKILL')
+    }
+    await model?.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('loses no event, and the session continues', async () => {
+    server = await startServerProcess(env)
+    const client = createClient({ baseUrl: `http://127.0.0.1:${env.AGENT_OPS_PORT}`, token: adminToken })
+    const session = await client.sessions.create({ prompt: 'a long task please' })
+    await collectEvents(client, session.id, (_e, seen) => ofType(seen, 'text.delta').length >= 3)
+
+    server.kill('SIGKILL')
+    await new Promise((resolve) => server!.once('exit', resolve))
+    // The runner keeps streaming into its buffer while nobody listens.
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    server = await startServerProcess(env)
+
+    const events = await collectEvents(client, session.id, isReadyAfterTurn)
+    assertWholeLog(events)
+
+    const answer = await client.sessions.send(session.id, { text: 'what was my first request?' })
+    expect(answer.queued).toBe(false)
+    const more = await collectEvents(client, session.id, (e) => e.type === 'text.done' && e.data.text.includes('You first asked'), {
+      after: events.at(-1)!.seq,
+    })
+    expect(more[0]!.seq).toBe(events.at(-1)!.seq + 1)
+  })
+})
+
+describe('OpenCode is killed mid-turn', () => {
+  let t: TestServer
+  beforeAll(async () => {
+    t = await createTestServer({ script })
+  })
+  afterAll(async () => {
+    await t?.close()
+  })
+
+  it('is detected, reported, restarted, and the conversation is intact', async () => {
+    const session = await t.client.sessions.create({ prompt: 'a long task please' })
+    await collectEvents(t.client, session.id, (e) => e.type === 'text.delta')
+    const pgid = Number(readFileSync(join(t.stateDirOf(session.id), 'opencode.pid'), 'utf8'))
+    process.kill(-pgid, 'SIGKILL')
+
+    const events = await collectEvents(t.client, session.id, (e, seen) =>
+      e.type === 'session.status' && e.data.status === 'ready' && seen.some((s) => s.type === 'agent.restarted'),
+    )
+    const trace = events.map(line).join('\n')
+    const crashed = ofType(events, 'agent.error').find((e) => e.data.kind === 'agent_crashed')
+    expect(crashed, trace).toBeDefined()
+    expect(ofType(events, 'agent.restarted')[0]!.data.attempt).toBe(1)
+
+    await t.client.sessions.send(session.id, { text: 'what was my first request?' })
+    await collectEvents(t.client, session.id, (e) => e.type === 'text.done' && e.data.text.includes('You first asked'), {
+      after: events.at(-1)!.seq,
+    })
+    // The restarted OpenCode sent the model the earlier conversation.
+    const request = JSON.stringify(t.model.requests.at(-1)!.body)
+    expect(request).toContain('a long task please')
+    expect(request).toContain('what was my first request?')
+  })
+})
