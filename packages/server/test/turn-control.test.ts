@@ -56,13 +56,13 @@ describe('controlling a turn', () => {
     await collectEvents(t.client, sessionId, (e) => e.type === 'session.status' && e.data.status === 'ready', { after: (await lastSeq()) - 1 })
     const start = await lastSeq()
     await t.client.sessions.send(sessionId, { text: 'another long task' })
-    const [delta] = await collectEvents(t.client, sessionId, firstDelta, { after: start })
+    const delta = (await collectEvents(t.client, sessionId, firstDelta, { after: start }))[0]!
     const steer = await t.client.sessions.send(sessionId, { text: 'steer now', mode: 'steer' })
     expect(steer.queued).toBe(false)
     const events = await collectEvents(t.client, sessionId, (e) => e.type === 'text.done' && e.data.text === 'Steered answer.', {
       after: start,
     })
-    const interrupted = delta!.type === 'text.delta' ? delta.data.partId : ''
+    const interrupted = delta.type === 'text.delta' ? delta.data.partId : ''
     // The long part never finished: what streamed is a strict prefix of the scripted text.
     expect(longText.startsWith(partText(events, interrupted))).toBe(true)
     expect(partText(events, interrupted).length).toBeLessThan(longText.length)
@@ -73,10 +73,10 @@ describe('controlling a turn', () => {
     await collectEvents(t.client, sessionId, (e) => e.type === 'session.status' && e.data.status === 'ready', { after: (await lastSeq()) - 1 })
     const start = await lastSeq()
     await t.client.sessions.send(sessionId, { text: 'one more long task' })
-    const [delta] = await collectEvents(t.client, sessionId, firstDelta, { after: start })
+    const delta = (await collectEvents(t.client, sessionId, firstDelta, { after: start }))[0]!
     expect(await t.client.sessions.abort(sessionId)).toEqual({ aborted: true })
     const events = await collectEvents(t.client, sessionId, (e) => e.type === 'session.status' && e.data.status === 'ready', { after: start })
-    const partId = delta!.type === 'text.delta' ? delta.data.partId : ''
+    const partId = delta.type === 'text.delta' ? delta.data.partId : ''
     expect(partText(events, partId).length).toBeLessThan(longText.length)
     expect((await t.client.sessions.get(sessionId)).status).toBe('ready')
     // Nothing to abort now.

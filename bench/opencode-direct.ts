@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type ScriptedModel, scriptedModelConfig, startOpenCode } from '@agent-ops/testkit'
+import { createParser } from 'eventsource-parser'
+
+/** Bare `opencode serve` in a fresh directory, to healthy: the floor every session start is compared with. */
+export async function measureOpenCodeStart(model: ScriptedModel): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'aops-bench-oc-'))
+  const started = performance.now()
+  const opencode = await startOpenCode({ directory: dir, config: scriptedModelConfig(model) })
+  const elapsed = performance.now() - started
+  await opencode.stop()
+  rmSync(dir, { recursive: true, force: true })
+  return elapsed
+}
+
+/** One OpenCode driven straight over its HTTP API: prompt -> first assistant text delta on its event stream. */
+export async function openDirectAgent(model: ScriptedModel) {
+  const dir = mkdtempSync(join(tmpdir(), 'aops-bench-direct-'))
+  const opencode = await startOpenCode({ directory: dir, config: scriptedModelConfig(model) })
+  const headers = { authorization: opencode.authorization, 'content-type': 'application/json' }
+  const session = (await (await fetch(`${opencode.url}/session`, { method: 'POST', headers, body: '{}' })).json()) as { id: string }
+  const abort = new AbortController()
+  const events = await fetch(`${opencode.url}/event`, { headers, signal: abort.signal })
+  // Both waiters are set before a prompt is sent: a short turn's delta and idle can arrive in one chunk.
+  let onDelta: (() => void) | undefined
+  let onIdle: (() => void) | undefined
+  const parser = createParser({
+    onEvent: (message) => {
+      const event = JSON.parse(message.data) as { type: string; properties?: { sessionID?: string; field?: string } }
+      if (event.properties?.sessionID !== session.id) return
+      if (event.type === 'message.part.delta' && event.properties?.field === 'text') onDelta?.()
+      if (event.type === 'session.idle') onIdle?.()
+    },
+  })
+  void (async () => {
+    const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader()
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true as const }))
+      if (done) return
+      parser.feed(value)
+    }
+  })()
+
+  return {
+    /** Sends a prompt; returns ms to the first text delta, after waiting for the turn to end. */
+    async firstToken(text: string): Promise<number> {
+      const delta = new Promise<void>((resolve) => (onDelta = resolve))
+      const idle = new Promise<void>((resolve) => (onIdle = resolve))
+      const started = performance.now()
+      await fetch(`${opencode.url}/session/${session.id}/prompt_async`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ parts: [{ type: 'text', text }], model: { providerID: 'testkit', modelID: model.modelId } }),
+      })
+      await delta
+      const elapsed = performance.now() - started
+      await idle
+      return elapsed
+    },
+    async close() {
+      abort.abort()
+      await opencode.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}

@@ -1,0 +1,86 @@
+// `npm run bench`: measures Agent Ops against its floor (bare OpenCode) in the same run, prints a table and
+// writes bench/results/latest.json. Runs: BENCH_RUNS (default 5).
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { type Metric, metric, round } from './stats.ts'
+import { measureOpenCodeStart, openDirectAgent } from './opencode-direct.ts'
+import { startStack } from './stack.ts'
+import { startScriptedModel } from '@agent-ops/testkit'
+
+const runs = Number(process.env.BENCH_RUNS ?? 5)
+const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`)
+
+const model = await startScriptedModel({
+  script: { exchanges: [{ match: /[\s\S]*/, steps: [{ text: 'First token, then the rest of a short answer.' }] }] },
+})
+const stack = await startStack(model)
+const samples: Record<string, number[]> = {
+  opencode_start_ms: [],
+  session_ready_ms: [],
+  first_token_direct_ms: [],
+  first_token_stack_ms: [],
+}
+
+try {
+  // Start-up: interleaved so load on the machine affects floor and stack alike.
+  for (let i = 0; i < runs; i++) {
+    progress(`start-up ${i + 1}/${runs}`)
+    samples.opencode_start_ms!.push(await measureOpenCodeStart(model))
+    samples.session_ready_ms!.push(await stack.measureSessionReady())
+  }
+  // First token, warm: one untimed turn each first (OpenCode's first prompt initialises lazily).
+  const direct = await openDirectAgent(model)
+  const viaStack = await stack.openSession()
+  await direct.firstToken('warm up')
+  await viaStack.firstToken('warm up')
+  for (let i = 0; i < runs * 2; i++) {
+    progress(`first token ${i + 1}/${runs * 2}`)
+    samples.first_token_direct_ms!.push(await direct.firstToken(`prompt ${i}`))
+    samples.first_token_stack_ms!.push(await viaStack.firstToken(`prompt ${i}`))
+  }
+  await direct.close()
+} finally {
+  await stack.close()
+  await model.close()
+}
+
+const metrics: Record<string, Metric> = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, metric(v)]))
+const m = (name: string) => metrics[name]!.median
+const derived = {
+  first_token_overhead_ms: round(m('first_token_stack_ms') - m('first_token_direct_ms')),
+  session_ready_vs_opencode_start: round(m('session_ready_ms') / m('opencode_start_ms'), 2),
+}
+const targets = {
+  first_token_overhead_ms: { limit: 15, met: derived.first_token_overhead_ms < 15 },
+  session_ready_vs_opencode_start: { limit: 1.2, met: derived.session_ready_vs_opencode_start <= 1.2 },
+}
+
+const floorOf: Record<string, string> = { session_ready_ms: 'opencode_start_ms', first_token_stack_ms: 'first_token_direct_ms' }
+const rows = Object.entries(metrics).map(([name, value]) => {
+  const floor = floorOf[name]
+  return {
+    metric: name,
+    median: value.median,
+    p90: value.p90,
+    'vs floor': floor ? `${round(value.median / m(floor), 2)}x ${floor}` : 'floor',
+  }
+})
+console.table(rows)
+console.log(`first token overhead: ${derived.first_token_overhead_ms} ms (target < 15 ms: ${targets.first_token_overhead_ms.met ? 'met' : 'NOT met'})`)
+console.log(
+  `session ready: ${derived.session_ready_vs_opencode_start}x OpenCode start-up (target <= 1.2x: ${targets.session_ready_vs_opencode_start.met ? 'met' : 'NOT met'})`,
+)
+
+const resultsDir = fileURLToPath(new URL('./results/', import.meta.url))
+mkdirSync(resultsDir, { recursive: true })
+const result = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+  runs,
+  metrics,
+  derived,
+  targets,
+}
+writeFileSync(`${resultsDir}latest.json`, `${JSON.stringify(result, null, 2)}\n`)
+progress(`wrote ${resultsDir}latest.json`)

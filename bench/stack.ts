@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { SessionEvent } from '@agent-ops/protocol'
+import { createClient } from '@agent-ops/sdk'
+import { serve } from '@agent-ops/server'
+import type { ScriptedModel } from '@agent-ops/testkit'
+
+const token = 'bench-admin-token-0123456789'
+
+/** The whole stack in this process: server, runner and OpenCode per session, with the scripted model. */
+export async function startStack(model: ScriptedModel) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'aops-bench-'))
+  const server = await serve({
+    port: 0,
+    dataDir,
+    adminToken: token,
+    logLevel: 'warn',
+    openaiCompatibleUrl: model.openaiBaseUrl,
+    defaultModel: `openai-compatible/${model.modelId}`,
+  })
+  const client = createClient({ baseUrl: server.url, token })
+
+  /** Follows a session's events, calling `onEvent` for each until the returned stop() is called. */
+  function follow(sessionId: string, onEvent: (event: SessionEvent) => void) {
+    const abort = new AbortController()
+    void (async () => {
+      try {
+        for await (const event of client.sessions.events(sessionId, { signal: abort.signal })) onEvent(event)
+      } catch {
+        // Stopped.
+      }
+    })()
+    return () => abort.abort()
+  }
+
+  return {
+    /** POST /api/sessions to the session being ready (agent up), as a viewer following it sees it. */
+    async measureSessionReady(): Promise<number> {
+      const started = performance.now()
+      const session = await client.sessions.create({ prompt: 'hello' })
+      const elapsed = await new Promise<number>((resolve) => {
+        const stop = follow(session.id, (event) => {
+          if (event.type === 'session.status' && event.data.status === 'ready') {
+            stop()
+            resolve(performance.now() - started)
+          }
+        })
+      })
+      await client.sessions.stop(session.id)
+      return elapsed
+    },
+
+    /** A ready session, its first turn done, with a viewer attached: prompt -> first text delta at the viewer. */
+    async openSession() {
+      let onDelta: (() => void) | undefined
+      let onReady: (() => void) | undefined
+      const session = await client.sessions.create({ prompt: 'hello' })
+      const firstTurn = new Promise<void>((resolve) => (onReady = resolve))
+      let seenText = false
+      const stop = follow(session.id, (event) => {
+        if (event.type === 'text.delta') {
+          seenText = true
+          onDelta?.()
+        }
+        if (event.type === 'session.status' && event.data.status === 'ready' && seenText) onReady?.()
+      })
+      await firstTurn
+      return {
+        async firstToken(text: string): Promise<number> {
+          seenText = false
+          const delta = new Promise<void>((resolve) => (onDelta = resolve))
+          const ready = new Promise<void>((resolve) => (onReady = resolve))
+          const started = performance.now()
+          await client.sessions.send(session.id, { text })
+          await delta
+          const elapsed = performance.now() - started
+          await ready
+          onDelta = undefined
+          return elapsed
+        },
+        async close() {
+          stop()
+          await client.sessions.stop(session.id)
+        },
+      }
+    },
+
+    async close() {
+      const { sessions } = await client.sessions.list()
+      await Promise.all(sessions.filter((s) => s.status !== 'stopped').map((s) => client.sessions.stop(s.id)))
+      await server.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}

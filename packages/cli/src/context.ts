@@ -1,0 +1,23 @@
+import { type Client, createClient } from '@agent-ops/sdk'
+import { configPath, readConfig, resolveConnection } from './config.ts'
+import { CliError, missingTokenMessage } from './errors.ts'
+
+export interface GlobalOptions {
+  url?: string
+}
+
+/** A client for the resolved server, with a token: every command except `serve` and `login` needs one. */
+export async function authenticatedClient(options: GlobalOptions): Promise<Client> {
+  const config = await readConfig(configPath())
+  const { url, token } = resolveConnection(options.url, process.env, config)
+  if (!token) throw new CliError(missingTokenMessage)
+  return createClient({ baseUrl: url, token })
+}
+
+export function write(text: string): void {
+  process.stdout.write(text)
+}
+
+export function printJson(value: unknown): void {
+  write(JSON.stringify(value, null, 2) + '\n')
+}

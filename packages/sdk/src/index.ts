@@ -1,0 +1,3 @@
+export { type Client, type ClientOptions, createClient } from './client.ts'
+export { ApiError, ConnectionError, InvalidResponseError } from './errors.ts'
+export { type EventStreamOptions, reconnectDelayMs } from './events.ts'
