@@ -1,0 +1,64 @@
+import { isAbsolute } from 'node:path'
+import { ModelRef } from '@agent-ops/protocol'
+import { z } from 'zod'
+
+/**
+ * The runner's start-up contract with the sandbox provider: everything arrives in `AGENT_OPS_*` variables.
+ * Every default lives here, once.
+ */
+
+/** The part of OpenCode's config the server computes: model providers behind its LLM proxy. */
+export const ServerOpencodeConfig = z.looseObject({
+  provider: z.record(z.string(), z.unknown()),
+  model: ModelRef,
+  small_model: ModelRef.optional(),
+})
+export type ServerOpencodeConfig = z.output<typeof ServerOpencodeConfig>
+
+const absolutePath = z.string().refine((path) => isAbsolute(path), 'must be an absolute path')
+
+const jsonObject = z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be valid JSON' })
+    return z.NEVER
+  }
+})
+
+export const RunnerEnv = z
+  .object({
+    AGENT_OPS_SESSION_ID: z.string().min(1),
+    AGENT_OPS_CONTROL_URL: z
+      .string()
+      .regex(/^(wss?|ws\+unix):\/\//, 'must be a ws://, wss:// or ws+unix:// URL'),
+    AGENT_OPS_CONTROL_TOKEN: z.string().min(1),
+    AGENT_OPS_WORKSPACE: absolutePath,
+    AGENT_OPS_STATE_DIR: absolutePath,
+    AGENT_OPS_OPENCODE_CONFIG: jsonObject.pipe(ServerOpencodeConfig),
+    AGENT_OPS_OPENCODE_BIN: z.string().min(1).optional(),
+    AGENT_OPS_ORPHAN_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
+  })
+  .transform((env) => ({
+    sessionId: env.AGENT_OPS_SESSION_ID,
+    controlUrl: env.AGENT_OPS_CONTROL_URL,
+    controlToken: env.AGENT_OPS_CONTROL_TOKEN,
+    workspace: env.AGENT_OPS_WORKSPACE,
+    stateDir: env.AGENT_OPS_STATE_DIR,
+    opencodeConfig: env.AGENT_OPS_OPENCODE_CONFIG,
+    opencodeBin: env.AGENT_OPS_OPENCODE_BIN,
+    orphanTimeoutMs: env.AGENT_OPS_ORPHAN_TIMEOUT_MS,
+  }))
+export type RunnerEnv = z.output<typeof RunnerEnv>
+
+export class RunnerEnvError extends Error {
+  override name = 'RunnerEnvError'
+}
+
+/** Validates the environment; the message lists every problem but never echoes a value (they may be secret). */
+export function parseRunnerEnv(env: NodeJS.ProcessEnv): RunnerEnv {
+  const result = RunnerEnv.safeParse(env)
+  if (result.success) return result.data
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`)
+  throw new RunnerEnvError(`invalid runner environment:\n  ${problems.join('\n  ')}`)
+}
