@@ -20,7 +20,9 @@ export async function openDirectAgent(model: ScriptedModel) {
   const dir = mkdtempSync(join(tmpdir(), 'aops-bench-direct-'))
   const opencode = await startOpenCode({ directory: dir, config: scriptedModelConfig(model) })
   const headers = { authorization: opencode.authorization, 'content-type': 'application/json' }
-  const session = (await (await fetch(`${opencode.url}/session`, { method: 'POST', headers, body: '{}' })).json()) as { id: string }
+  const session = (await (
+    await fetch(`${opencode.url}/session`, { method: 'POST', headers, body: '{}' })
+  ).json()) as { id: string }
   const abort = new AbortController()
   const events = await fetch(`${opencode.url}/event`, { headers, signal: abort.signal })
   // Both waiters are set before a prompt is sent: a short turn's delta and idle can arrive in one chunk.
@@ -28,7 +30,10 @@ export async function openDirectAgent(model: ScriptedModel) {
   let onIdle: (() => void) | undefined
   const parser = createParser({
     onEvent: (message) => {
-      const event = JSON.parse(message.data) as { type: string; properties?: { sessionID?: string; field?: string } }
+      const event = JSON.parse(message.data) as {
+        type: string
+        properties?: { sessionID?: string; field?: string }
+      }
       if (event.properties?.sessionID !== session.id) return
       if (event.type === 'message.part.delta' && event.properties?.field === 'text') onDelta?.()
       if (event.type === 'session.idle') onIdle?.()
@@ -52,7 +57,10 @@ export async function openDirectAgent(model: ScriptedModel) {
       await fetch(`${opencode.url}/session/${session.id}/prompt_async`, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ parts: [{ type: 'text', text }], model: { providerID: 'testkit', modelID: model.modelId } }),
+        body: JSON.stringify({
+          parts: [{ type: 'text', text }],
+          model: { providerID: 'testkit', modelID: model.modelId },
+        }),
       })
       await delta
       const elapsed = performance.now() - started

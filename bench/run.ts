@@ -3,16 +3,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { type Metric, metric, round } from './stats.ts'
+import { startScriptedModel } from '@agent-ops/testkit'
 import { measureOpenCodeStart, openDirectAgent } from './opencode-direct.ts'
 import { startStack } from './stack.ts'
-import { startScriptedModel } from '@agent-ops/testkit'
+import { type Metric, metric, round } from './stats.ts'
 
 const runs = Number(process.env.BENCH_RUNS ?? 5)
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`)
 
 const model = await startScriptedModel({
-  script: { exchanges: [{ match: /[\s\S]*/, steps: [{ text: 'First token, then the rest of a short answer.' }] }] },
+  script: {
+    exchanges: [{ match: /[\s\S]*/, steps: [{ text: 'First token, then the rest of a short answer.' }] }],
+  },
 })
 const stack = await startStack(model)
 const samples: Record<string, number[]> = {
@@ -45,7 +47,9 @@ try {
   await model.close()
 }
 
-const metrics: Record<string, Metric> = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, metric(v)]))
+const metrics: Record<string, Metric> = Object.fromEntries(
+  Object.entries(samples).map(([k, v]) => [k, metric(v)]),
+)
 const m = (name: string) => metrics[name]!.median
 const derived = {
   first_token_overhead_ms: round(m('first_token_stack_ms') - m('first_token_direct_ms')),
@@ -56,7 +60,10 @@ const targets = {
   session_ready_vs_opencode_start: { limit: 1.2, met: derived.session_ready_vs_opencode_start <= 1.2 },
 }
 
-const floorOf: Record<string, string> = { session_ready_ms: 'opencode_start_ms', first_token_stack_ms: 'first_token_direct_ms' }
+const floorOf: Record<string, string> = {
+  session_ready_ms: 'opencode_start_ms',
+  first_token_stack_ms: 'first_token_direct_ms',
+}
 const rows = Object.entries(metrics).map(([name, value]) => {
   const floor = floorOf[name]
   return {
@@ -67,7 +74,9 @@ const rows = Object.entries(metrics).map(([name, value]) => {
   }
 })
 console.table(rows)
-console.log(`first token overhead: ${derived.first_token_overhead_ms} ms (target < 15 ms: ${targets.first_token_overhead_ms.met ? 'met' : 'NOT met'})`)
+console.log(
+  `first token overhead: ${derived.first_token_overhead_ms} ms (target < 15 ms: ${targets.first_token_overhead_ms.met ? 'met' : 'NOT met'})`,
+)
 console.log(
   `session ready: ${derived.session_ready_vs_opencode_start}x OpenCode start-up (target <= 1.2x: ${targets.session_ready_vs_opencode_start.met ? 'met' : 'NOT met'})`,
 )

@@ -15,5 +15,10 @@ export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 1
 export type Metric = { median: number; p90: number; samples: number[]; unit: 'ms' | 'mb' }
 
 export function metric(samples: number[], unit: Metric['unit'] = 'ms'): Metric {
-  return { median: round(median(samples)), p90: round(percentile(samples, 90)), samples: samples.map((s) => round(s)), unit }
+  return {
+    median: round(median(samples)),
+    p90: round(percentile(samples, 90)),
+    samples: samples.map((s) => round(s)),
+    unit,
+  }
 }

@@ -9,7 +9,9 @@ const server = await serve({
   defaultModel: `openai-compatible/${model.modelId}`,
   demo: true,
 })
-process.stderr.write(`\n  Agent Ops demo: open http://localhost:${server.port} (scripted demo model, no API key needed)\n\n`)
+process.stderr.write(
+  `\n  Agent Ops demo: open http://localhost:${server.port} (scripted demo model, no API key needed)\n\n`,
+)
 
 let stopping = false
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -9,26 +9,35 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 function sourceFiles(dir: string): string[] {
   return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name)
-    if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name === 'dist' ? [] : sourceFiles(path)
+    if (entry.isDirectory())
+      return entry.name === 'node_modules' || entry.name === 'dist' ? [] : sourceFiles(path)
     return /\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) ? [path] : []
   })
 }
 
 function importsOf(file: string): string[] {
   const text = readFileSync(join(root, file), 'utf8')
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"`;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
-    (m) => m[1] ?? m[2]!,
-  )
+  return [
+    ...text.matchAll(
+      /(?:^|\n)\s*(?:import|export)[^'"`;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
+    ),
+  ].map((m) => m[1] ?? m[2]!)
 }
 
 /** Files of `dir` that import a module matching `forbidden`, as "file -> module". */
 function violations(dir: string, forbidden: RegExp, except: (file: string) => boolean = () => false) {
   return sourceFiles(dir)
     .filter((file) => !except(file))
-    .flatMap((file) => importsOf(file).filter((m) => forbidden.test(m)).map((m) => `${relative(root, join(root, file))} -> ${m}`))
+    .flatMap((file) =>
+      importsOf(file)
+        .filter((m) => forbidden.test(m))
+        .map((m) => `${relative(root, join(root, file))} -> ${m}`),
+    )
 }
 
-const product = ['protocol', 'sdk', 'sandbox', 'runner', 'server', 'cli', 'client'].map((p) => `packages/${p}/src`)
+const product = ['protocol', 'sdk', 'sandbox', 'runner', 'server', 'cli', 'client'].map(
+  (p) => `packages/${p}/src`,
+)
 
 describe('dependency boundaries', () => {
   it('finds the imports it checks (the checker itself works)', () => {
@@ -46,7 +55,11 @@ describe('dependency boundaries', () => {
   it('the client and the CLI use the public API only (protocol + sdk)', () => {
     expect(violations('packages/client/src', /@agent-ops\/(?!protocol$|sdk$)/)).toEqual([])
     // `agent-ops serve` starts the server in-process; nothing else in the CLI touches it.
-    expect(violations('packages/cli/src', /@agent-ops\/(?!protocol$|sdk$)/, (f) => f.endsWith('commands/serve.ts'))).toEqual([])
+    expect(
+      violations('packages/cli/src', /@agent-ops\/(?!protocol$|sdk$)/, (f) =>
+        f.endsWith('commands/serve.ts'),
+      ),
+    ).toEqual([])
   })
 
   it('the runner depends on the protocol only', () => {
@@ -54,6 +67,8 @@ describe('dependency boundaries', () => {
   })
 
   it('only the data layer opens the database', () => {
-    expect(violations('packages/server/src', /^better-sqlite3$/, (f) => f.startsWith('packages/server/src/db/'))).toEqual([])
+    expect(
+      violations('packages/server/src', /^better-sqlite3$/, (f) => f.startsWith('packages/server/src/db/')),
+    ).toEqual([])
   })
 })

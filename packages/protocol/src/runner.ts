@@ -45,5 +45,10 @@ export const ServerPrompt = z.object({
   model: ModelRef.optional(),
 })
 export const ServerAbort = z.object({ type: z.literal('abort') })
-export const ServerToRunner = z.discriminatedUnion('type', [ServerWelcome, ServerAck, ServerPrompt, ServerAbort])
+export const ServerToRunner = z.discriminatedUnion('type', [
+  ServerWelcome,
+  ServerAck,
+  ServerPrompt,
+  ServerAbort,
+])
 export type ServerToRunner = z.output<typeof ServerToRunner>

@@ -28,7 +28,10 @@ export const isTerminal = (status: SessionStatus) => terminalStatuses.includes(s
 /** `provider/model`, as OpenCode names models, e.g. `anthropic/claude-sonnet-4-5`. */
 export const ModelRef = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._-]*\/[^\s/][^\s]*$/i, 'model must look like "provider/model", e.g. "openai/gpt-5"')
+  .regex(
+    /^[a-z0-9][a-z0-9._-]*\/[^\s/][^\s]*$/i,
+    'model must look like "provider/model", e.g. "openai/gpt-5"',
+  )
   .max(200)
 
 export const PermissionPolicy = z.enum(['allow', 'deny'])

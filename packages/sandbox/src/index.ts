@@ -1,2 +1,2 @@
-export * from './provider.ts'
 export { LocalProvider, type LocalProviderOptions } from './local/local-provider.ts'
+export * from './provider.ts'

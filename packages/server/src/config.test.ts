@@ -14,13 +14,16 @@ describe('loadConfig', () => {
   })
 
   it('reads environment variables by their documented names', () => {
-    const config = loadConfig({}, {
-      AGENT_OPS_PORT: '9000',
-      AGENT_OPS_DATA_DIR: '/tmp/x',
-      ANTHROPIC_API_KEY: 'k',
-      AGENT_OPS_OPENAI_COMPATIBLE_URL: 'http://127.0.0.1:1234/v1',
-      AGENT_OPS_DEMO: '0',
-    })
+    const config = loadConfig(
+      {},
+      {
+        AGENT_OPS_PORT: '9000',
+        AGENT_OPS_DATA_DIR: '/tmp/x',
+        ANTHROPIC_API_KEY: 'k',
+        AGENT_OPS_OPENAI_COMPATIBLE_URL: 'http://127.0.0.1:1234/v1',
+        AGENT_OPS_DEMO: '0',
+      },
+    )
     expect(config).toMatchObject({ port: 9000, dataDir: '/tmp/x', anthropicApiKey: 'k', demo: false })
     expect(config.openaiCompatibleUrl).toBe('http://127.0.0.1:1234/v1')
     expect(loadConfig({}, { AGENT_OPS_DEMO: '1' }).demo).toBe(true)
@@ -35,7 +38,8 @@ describe('loadConfig', () => {
   })
 
   it('names every bad setting by its variable', () => {
-    const load = () => loadConfig({}, { AGENT_OPS_PORT: 'eighty', AGENT_OPS_OPENAI_COMPATIBLE_URL: 'not a url' })
+    const load = () =>
+      loadConfig({}, { AGENT_OPS_PORT: 'eighty', AGENT_OPS_OPENAI_COMPATIBLE_URL: 'not a url' })
     expect(load).toThrow(ConfigError)
     expect(load).toThrow(/AGENT_OPS_PORT \(port\)/)
     expect(load).toThrow(/AGENT_OPS_OPENAI_COMPATIBLE_URL/)
@@ -49,7 +53,9 @@ describe('loadConfig', () => {
     const broken = join(dir, 'broken.json')
     writeFileSync(broken, '{')
     expect(() => loadConfig({}, { AGENT_OPS_CONFIG: broken })).toThrow(/not valid JSON/)
-    expect(() => loadConfig({}, { AGENT_OPS_CONFIG: join(dir, 'missing.json') })).toThrow(/cannot read the config file/)
+    expect(() => loadConfig({}, { AGENT_OPS_CONFIG: join(dir, 'missing.json') })).toThrow(
+      /cannot read the config file/,
+    )
   })
 
   it('refuses a short admin token', () => {

@@ -87,11 +87,14 @@ function fromFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8')
   } catch (error) {
-    throw new ConfigError(`cannot read the config file ${path} (AGENT_OPS_CONFIG): ${(error as Error).message}`)
+    throw new ConfigError(
+      `cannot read the config file ${path} (AGENT_OPS_CONFIG): ${(error as Error).message}`,
+    )
   }
   try {
     const value: unknown = JSON.parse(text)
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a JSON object')
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new Error('not a JSON object')
     return value as Record<string, unknown>
   } catch (error) {
     throw new ConfigError(`the config file ${path} is not valid JSON: ${(error as Error).message}`)

@@ -1,2 +1,2 @@
-export { serve, version, type RunningServer } from './server.ts'
-export { loadConfig, ConfigError, configEnvNames, type Config, type ConfigInput } from './config.ts'
+export { type Config, ConfigError, type ConfigInput, configEnvNames, loadConfig } from './config.ts'
+export { type RunningServer, serve, version } from './server.ts'

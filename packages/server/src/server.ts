@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { serve as serveHttp } from '@hono/node-server'
 import { LocalProvider } from '@agent-ops/sandbox'
-import { setupAdminToken, loadAdminTokenHash } from './auth/admin-token.ts'
+import { serve as serveHttp } from '@hono/node-server'
+import { loadAdminTokenHash, setupAdminToken } from './auth/admin-token.ts'
 import { loadOrCreateSecretKey } from './auth/secret-key.ts'
 import { generateToken, hashToken } from './auth/tokens.ts'
 import { type ConfigInput, loadConfig } from './config.ts'
@@ -49,7 +49,12 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
   let adminTokenHash = await loadAdminTokenHash(db)
 
   const providers = configuredProviders(config)
-  const catalog = new ModelCatalog({ providers, defaultModel: config.defaultModel, demo: config.demo, logger })
+  const catalog = new ModelCatalog({
+    providers,
+    defaultModel: config.defaultModel,
+    demo: config.demo,
+    logger,
+  })
   const sandboxProvider = new LocalProvider({
     rootDir: join(config.dataDir, 'sandboxes'),
     runnerEntry: fileURLToPath(import.meta.resolve('@agent-ops/runner/main')),
@@ -66,7 +71,10 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
   const log = new EventLog(db, bus)
   const queue = new PromptQueue(db)
   const lock = new KeyedLock()
-  const transitions = new Transitions(log, bus, logger, { bootTimeoutMs: config.bootTimeoutMs, stopTimeoutMs: 60_000 })
+  const transitions = new Transitions(log, bus, logger, {
+    bootTimeoutMs: config.bootTimeoutMs,
+    stopTimeoutMs: 60_000,
+  })
   let agentEvents: AgentEvents | undefined
   let dispatcher: Dispatcher | undefined
   let recovery: Recovery | undefined
@@ -100,7 +108,13 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
       return {
         controlUrl: `${serverUrl.replace(/^http/, 'ws')}/internal/runner`,
         controlToken,
-        opencodeConfig: opencodeProviderConfig({ providers, catalog: await catalog.list(), serverUrl, llmToken, model: row.model }),
+        opencodeConfig: opencodeProviderConfig({
+          providers,
+          catalog: await catalog.list(),
+          serverUrl,
+          llmToken,
+          model: row.model,
+        }),
       }
     },
   })
@@ -153,7 +167,11 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`port ${config.port} is already in use (set AGENT_OPS_PORT)`) : error),
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`port ${config.port} is already in use (set AGENT_OPS_PORT)`)
+          : error,
+      ),
     )
   })
   injectWebSocket(server)
@@ -168,7 +186,10 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
         '  Use it in the web UI, or: export AGENT_OPS_TOKEN=<token> for the CLI.\n\n',
     )
   }
-  logger.info({ url: `http://localhost:${port}`, dataDir: config.dataDir, providers: providers.map((p) => p.id) }, 'listening')
+  logger.info(
+    { url: `http://localhost:${port}`, dataDir: config.dataDir, providers: providers.map((p) => p.id) },
+    'listening',
+  )
 
   return {
     url: serverUrl,

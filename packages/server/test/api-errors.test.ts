@@ -30,18 +30,40 @@ async function call(path: string, init: RequestInit = {}) {
 describe('bad input gets the right 4xx with a clear message', () => {
   it('malformed JSON', async () => {
     const r = await call('/api/sessions', { method: 'POST', headers: auth, body: '{"prompt": ' })
-    expect(r).toEqual({ status: 400, body: { error: { code: 'invalid_json', message: 'the request body is not valid JSON' } } })
+    expect(r).toEqual({
+      status: 400,
+      body: { error: { code: 'invalid_json', message: 'the request body is not valid JSON' } },
+    })
   })
 
   it('missing, empty, unknown and wrongly typed fields', async () => {
-    const empty = await call('/api/sessions', { method: 'POST', headers: auth, body: JSON.stringify({ prompt: '   ' }) })
+    const empty = await call('/api/sessions', {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ prompt: '   ' }),
+    })
     expect(empty.status).toBe(400)
-    expect(empty.body.error).toEqual({ code: 'validation_failed', message: 'prompt: prompt must not be empty' })
-    const unknown = await call('/api/sessions', { method: 'POST', headers: auth, body: JSON.stringify({ prompt: 'x', colour: 'red' }) })
+    expect(empty.body.error).toEqual({
+      code: 'validation_failed',
+      message: 'prompt: prompt must not be empty',
+    })
+    const unknown = await call('/api/sessions', {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ prompt: 'x', colour: 'red' }),
+    })
     expect(unknown.body.error?.message).toBe('unknown field colour')
-    const badModel = await call('/api/sessions', { method: 'POST', headers: auth, body: JSON.stringify({ prompt: 'x', model: 'gpt' }) })
+    const badModel = await call('/api/sessions', {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ prompt: 'x', model: 'gpt' }),
+    })
     expect(badModel.body.error?.message).toMatch(/model must look like "provider\/model"/)
-    const badMode = await call('/api/sessions/x/messages', { method: 'POST', headers: auth, body: JSON.stringify({ text: 'x', mode: 'now' }) })
+    const badMode = await call('/api/sessions/x/messages', {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ text: 'x', mode: 'now' }),
+    })
     expect(badMode.status).toBe(400)
     expect(badMode.body.error?.message).toMatch(/^mode:/)
   })
@@ -71,12 +93,22 @@ describe('bad input gets the right 4xx with a clear message', () => {
       ['GET', '/api/sessions/ses_nope/events'],
     ] as const) {
       const r = await call(path, { method, headers: auth })
-      expect(r, `${method} ${path}`).toEqual({ status: 404, body: { error: { code: 'not_found', message: 'session ses_nope not found' } } })
+      expect(r, `${method} ${path}`).toEqual({
+        status: 404,
+        body: { error: { code: 'not_found', message: 'session ses_nope not found' } },
+      })
     }
-    const send = await call('/api/sessions/ses_nope/messages', { method: 'POST', headers: auth, body: JSON.stringify({ text: 'hi' }) })
+    const send = await call('/api/sessions/ses_nope/messages', {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ text: 'hi' }),
+    })
     expect(send.status).toBe(404)
     const route = await call('/api/nothing-here', { headers: auth })
-    expect(route).toEqual({ status: 404, body: { error: { code: 'not_found', message: 'no such API route: GET /api/nothing-here' } } })
+    expect(route).toEqual({
+      status: 404,
+      body: { error: { code: 'not_found', message: 'no such API route: GET /api/nothing-here' } },
+    })
   })
 
   it('a missing or wrong token, on every route, mutations included', async () => {
@@ -95,9 +127,14 @@ describe('bad input gets the right 4xx with a clear message', () => {
       expect(none.status, `${method} ${path} without token`).toBe(401)
       expect(none.body.error?.message).toMatch(/missing credentials/)
       const wrong = await call(path, { method, headers: { authorization: `Bearer ${adminToken}x` } })
-      expect(wrong, `${method} ${path} with a wrong token`).toEqual({ status: 401, body: { error: { code: 'unauthorized', message: 'invalid token' } } })
+      expect(wrong, `${method} ${path} with a wrong token`).toEqual({
+        status: 401,
+        body: { error: { code: 'unauthorized', message: 'invalid token' } },
+      })
     }
-    const runner = await fetch(`${server.url}/internal/runner`, { headers: { authorization: `Bearer ${adminToken}` } })
+    const runner = await fetch(`${server.url}/internal/runner`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    })
     expect(runner.status).toBe(401)
   })
 
@@ -106,7 +143,9 @@ describe('bad input gets the right 4xx with a clear message', () => {
     const error = await client.sessions.create({ prompt: 'hi' }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ApiError)
     expect(error).toMatchObject({ status: 400, code: 'no_provider' })
-    expect((error as ApiError).message).toMatch(/ANTHROPIC_API_KEY.*OPENAI_API_KEY.*AGENT_OPS_OPENAI_COMPATIBLE_URL/)
+    expect((error as ApiError).message).toMatch(
+      /ANTHROPIC_API_KEY.*OPENAI_API_KEY.*AGENT_OPS_OPENAI_COMPATIBLE_URL/,
+    )
     // Nothing was stored.
     expect((await client.sessions.list()).sessions).toEqual([])
   })
@@ -115,7 +154,10 @@ describe('bad input gets the right 4xx with a clear message', () => {
 describe('public endpoints', () => {
   it('health needs no token', async () => {
     const r = await call('/api/health')
-    expect(r).toEqual({ status: 200, body: { status: 'ok', version: '0.1.0', isolation: 'none', database: 'sqlite' } })
+    expect(r).toEqual({
+      status: 200,
+      body: { status: 'ok', version: '0.1.0', isolation: 'none', database: 'sqlite' },
+    })
   })
 
   it('the OpenAPI document describes every route from the same schemas', async () => {
@@ -138,7 +180,14 @@ describe('public endpoints', () => {
       'POST /api/sessions/{id}/messages session.send',
     ])
     expect(Object.keys(doc.components.schemas)).toEqual(
-      expect.arrayContaining(['Session', 'CreateSessionInput', 'SendMessageInput', 'SessionEvent', 'ApiError', 'ModelList']),
+      expect.arrayContaining([
+        'Session',
+        'CreateSessionInput',
+        'SendMessageInput',
+        'SessionEvent',
+        'ApiError',
+        'ModelList',
+      ]),
     )
   })
 })

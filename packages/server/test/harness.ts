@@ -29,7 +29,10 @@ export type TestServer = {
 export async function createTestServer(
   opts: { script?: Script; modelApiKey?: string; config?: ConfigInput } = {},
 ): Promise<TestServer> {
-  const model = await startScriptedModel({ script: opts.script ?? { exchanges: [] }, apiKey: opts.modelApiKey })
+  const model = await startScriptedModel({
+    script: opts.script ?? { exchanges: [] },
+    apiKey: opts.modelApiKey,
+  })
   const dataDir = mkdtempSync(join(tmpdir(), 'aops-test-'))
   const server = await serve({
     port: 0,
@@ -78,7 +81,10 @@ export async function collectEvents(
   const abort = new AbortController()
   const timer = setTimeout(() => abort.abort(), opts.timeoutMs ?? 45_000)
   try {
-    for await (const event of client.sessions.events(sessionId, { after: opts.after, signal: abort.signal })) {
+    for await (const event of client.sessions.events(sessionId, {
+      after: opts.after,
+      signal: abort.signal,
+    })) {
       seen.push(event)
       if (until(event, seen)) return seen
     }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SessionEvent } from '@agent-ops/protocol'
 import { createClient } from '@agent-ops/sdk'
-import { type ScriptedModel, type Script, startScriptedModel } from '@agent-ops/testkit'
+import { type Script, type ScriptedModel, startScriptedModel } from '@agent-ops/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   adminToken,
@@ -32,7 +32,10 @@ const isReadyAfterTurn = (e: SessionEvent, seen: SessionEvent[]) =>
 
 function assertWholeLog(events: SessionEvent[]) {
   const trace = events.map(line).join('\n')
-  expect(events.map((e) => e.seq), trace).toEqual(events.map((_, i) => i + 1))
+  expect(
+    events.map((e) => e.seq),
+    trace,
+  ).toEqual(events.map((_, i) => i + 1))
   const done = ofType(events, 'text.done').find((e) => e.data.text === longText)
   expect(done, trace).toBeDefined()
   const deltas = ofType(events, 'text.delta').filter((e) => e.data.partId === done!.data.partId)
@@ -58,7 +61,9 @@ describe('the server is killed (SIGKILL) mid-turn and started again', () => {
   })
   afterAll(async () => {
     if (server && server.exitCode === null) {
-      await stopAllSessions(createClient({ baseUrl: `http://127.0.0.1:${env.AGENT_OPS_PORT}`, token: adminToken })).catch(() => {})
+      await stopAllSessions(
+        createClient({ baseUrl: `http://127.0.0.1:${env.AGENT_OPS_PORT}`, token: adminToken }),
+      ).catch(() => {})
       server.kill('SIGKILL')
     }
     await model?.close()
@@ -82,9 +87,14 @@ describe('the server is killed (SIGKILL) mid-turn and started again', () => {
 
     const answer = await client.sessions.send(session.id, { text: 'what was my first request?' })
     expect(answer.queued).toBe(false)
-    const more = await collectEvents(client, session.id, (e) => e.type === 'text.done' && e.data.text.includes('You first asked'), {
-      after: events.at(-1)!.seq,
-    })
+    const more = await collectEvents(
+      client,
+      session.id,
+      (e) => e.type === 'text.done' && e.data.text.includes('You first asked'),
+      {
+        after: events.at(-1)!.seq,
+      },
+    )
     expect(more[0]!.seq).toBe(events.at(-1)!.seq + 1)
   })
 })
@@ -104,8 +114,13 @@ describe('OpenCode is killed mid-turn', () => {
     const pgid = Number(readFileSync(join(t.stateDirOf(session.id), 'opencode.pid'), 'utf8'))
     process.kill(-pgid, 'SIGKILL')
 
-    const events = await collectEvents(t.client, session.id, (e, seen) =>
-      e.type === 'session.status' && e.data.status === 'ready' && seen.some((s) => s.type === 'agent.restarted'),
+    const events = await collectEvents(
+      t.client,
+      session.id,
+      (e, seen) =>
+        e.type === 'session.status' &&
+        e.data.status === 'ready' &&
+        seen.some((s) => s.type === 'agent.restarted'),
     )
     const trace = events.map(line).join('\n')
     const crashed = ofType(events, 'agent.error').find((e) => e.data.kind === 'agent_crashed')
@@ -113,9 +128,14 @@ describe('OpenCode is killed mid-turn', () => {
     expect(ofType(events, 'agent.restarted')[0]!.data.attempt).toBe(1)
 
     await t.client.sessions.send(session.id, { text: 'what was my first request?' })
-    await collectEvents(t.client, session.id, (e) => e.type === 'text.done' && e.data.text.includes('You first asked'), {
-      after: events.at(-1)!.seq,
-    })
+    await collectEvents(
+      t.client,
+      session.id,
+      (e) => e.type === 'text.done' && e.data.text.includes('You first asked'),
+      {
+        after: events.at(-1)!.seq,
+      },
+    )
     // The restarted OpenCode sent the model the earlier conversation.
     const request = JSON.stringify(t.model.requests.at(-1)!.body)
     expect(request).toContain('a long task please')

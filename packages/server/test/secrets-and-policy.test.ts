@@ -9,7 +9,10 @@ const script: Script = {
   exchanges: [
     {
       match: 'look outside',
-      steps: [{ toolCalls: [{ name: 'read', arguments: { filePath: '/etc/hostname' } }] }, { text: 'I read the host name.' }],
+      steps: [
+        { toolCalls: [{ name: 'read', arguments: { filePath: '/etc/hostname' } }] },
+        { text: 'I read the host name.' },
+      ],
     },
   ],
 }
@@ -34,13 +37,19 @@ afterAll(async () => {
 describe('secrets stay out of the sandbox; permission requests are answered by policy', () => {
   it('answers the permission request by policy and never hands the provider key to the sandbox', async () => {
     const session = await t.client.sessions.create({ prompt: 'please look outside the workspace' })
-    const events = await collectEvents(t.client, session.id, (e) => e.type === 'text.done' && e.data.text === 'I read the host name.')
+    const events = await collectEvents(
+      t.client,
+      session.id,
+      (e) => e.type === 'text.done' && e.data.text === 'I read the host name.',
+    )
     const trace = events.map(line).join('\n')
 
     const answered = ofType(events, 'permission.answered')
     expect(answered.length, trace).toBeGreaterThan(0)
     expect(answered[0]!.data).toMatchObject({ permission: 'external_directory', reply: 'once', by: 'policy' })
-    const read = ofType(events, 'tool.updated').find((e) => e.data.tool === 'read' && e.data.status === 'completed')
+    const read = ofType(events, 'tool.updated').find(
+      (e) => e.data.tool === 'read' && e.data.status === 'completed',
+    )
     expect(read, trace).toBeDefined()
 
     // Every model request went through the proxy and reached the provider with the real key...
@@ -60,7 +69,9 @@ describe('secrets stay out of the sandbox; permission requests are answered by p
       const environ = readFileSync(`/proc/${pid}/environ`, 'utf8')
       expect(environ.length).toBeGreaterThan(0)
       expect(environ.includes(providerKey)).toBe(false)
-      expect(environ).not.toMatch(/ANTHROPIC_API_KEY|OPENAI_API_KEY|GOOGLE_GENERATIVE_AI_API_KEY|AGENT_OPS_OPENAI_COMPATIBLE_KEY/)
+      expect(environ).not.toMatch(
+        /ANTHROPIC_API_KEY|OPENAI_API_KEY|GOOGLE_GENERATIVE_AI_API_KEY|AGENT_OPS_OPENAI_COMPATIBLE_KEY/,
+      )
     }
     // OpenCode does not even get the runner's control token.
     expect(readFileSync(`/proc/${opencodePid}/environ`, 'utf8')).not.toContain('AGENT_OPS_CONTROL_TOKEN')
@@ -70,7 +81,11 @@ describe('secrets stay out of the sandbox; permission requests are answered by p
     const url = `${t.server.url}/llm/openai-compatible/chat/completions`
     const body = JSON.stringify({ model: 'scripted-model', messages: [] })
     for (const authorization of [undefined, 'Bearer nope', `Bearer ${providerKey}`]) {
-      const response = await fetch(url, { method: 'POST', body, headers: authorization ? { authorization } : {} })
+      const response = await fetch(url, {
+        method: 'POST',
+        body,
+        headers: authorization ? { authorization } : {},
+      })
       expect(response.status, String(authorization)).toBe(401)
     }
   })

@@ -2,16 +2,42 @@ import { readFileSync } from 'node:fs'
 import type { SessionEvent } from '@agent-ops/protocol'
 import type { Script } from '@agent-ops/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { collectEvents, createTestServer, describe as line, idleCount, ofType, type TestServer } from './harness.ts'
+import {
+  collectEvents,
+  createTestServer,
+  idleCount,
+  describe as line,
+  ofType,
+  type TestServer,
+} from './harness.ts'
 
 const script: Script = {
   exchanges: [
     {
       match: 'create the greeting file',
       steps: [
-        { text: 'Creating it.', toolCalls: [{ name: 'bash', arguments: { command: "printf 'hello\\n' > greeting.txt", description: 'Create greeting.txt' } }] },
+        {
+          text: 'Creating it.',
+          toolCalls: [
+            {
+              name: 'bash',
+              arguments: { command: "printf 'hello\\n' > greeting.txt", description: 'Create greeting.txt' },
+            },
+          ],
+        },
         { toolCalls: [{ name: 'read', arguments: { filePath: '$WORKSPACE/greeting.txt' } }] },
-        { toolCalls: [{ name: 'edit', arguments: { filePath: '$WORKSPACE/greeting.txt', oldString: 'hello', newString: 'hello, world' } }] },
+        {
+          toolCalls: [
+            {
+              name: 'edit',
+              arguments: {
+                filePath: '$WORKSPACE/greeting.txt',
+                oldString: 'hello',
+                newString: 'hello, world',
+              },
+            },
+          ],
+        },
         { text: 'I created **greeting.txt** and changed it to say hello, world.' },
       ],
     },
@@ -42,7 +68,11 @@ describe('a prompt end to end: server, runner, OpenCode, scripted model', () => 
     expect(session.status).toMatch(/pending|provisioning/)
     expect(session.model).toBe('openai-compatible/scripted-model')
 
-    const events = await collectEvents(t.client, session.id, (_e, seen) => idleCount(seen) >= 1 && seen.at(-1)?.type === 'session.status')
+    const events = await collectEvents(
+      t.client,
+      session.id,
+      (_e, seen) => idleCount(seen) >= 1 && seen.at(-1)?.type === 'session.status',
+    )
     const trace = events.map(line).join('\n')
 
     expect(readFileSync(`${t.workspaceOf(session.id)}/greeting.txt`, 'utf8')).toBe('hello, world\n')
@@ -57,9 +87,12 @@ describe('a prompt end to end: server, runner, OpenCode, scripted model', () => 
       (e: SessionEvent) => e.type === 'agent.ready',
       (e: SessionEvent) => e.type === 'session.status' && e.data.status === 'working',
       (e: SessionEvent) => e.type === 'agent.status' && e.data.status === 'busy',
-      (e: SessionEvent) => e.type === 'tool.updated' && e.data.tool === 'bash' && e.data.status === 'completed',
-      (e: SessionEvent) => e.type === 'tool.updated' && e.data.tool === 'read' && e.data.status === 'completed',
-      (e: SessionEvent) => e.type === 'tool.updated' && e.data.tool === 'edit' && e.data.status === 'completed',
+      (e: SessionEvent) =>
+        e.type === 'tool.updated' && e.data.tool === 'bash' && e.data.status === 'completed',
+      (e: SessionEvent) =>
+        e.type === 'tool.updated' && e.data.tool === 'read' && e.data.status === 'completed',
+      (e: SessionEvent) =>
+        e.type === 'tool.updated' && e.data.tool === 'edit' && e.data.status === 'completed',
       (e: SessionEvent) => e.type === 'text.done' && e.data.text.includes('hello, world'),
       (e: SessionEvent) => e.type === 'agent.status' && e.data.status === 'idle',
       (e: SessionEvent) => e.type === 'session.status' && e.data.status === 'ready',
@@ -71,9 +104,13 @@ describe('a prompt end to end: server, runner, OpenCode, scripted model', () => 
       at = found + 1
     }
 
-    const bash = ofType(events, 'tool.updated').find((e) => e.data.tool === 'bash' && e.data.status === 'completed')!
+    const bash = ofType(events, 'tool.updated').find(
+      (e) => e.data.tool === 'bash' && e.data.status === 'completed',
+    )!
     expect(bash.data.input).toMatchObject({ command: "printf 'hello\\n' > greeting.txt" })
-    const edit = ofType(events, 'tool.updated').find((e) => e.data.tool === 'edit' && e.data.status === 'completed')!
+    const edit = ofType(events, 'tool.updated').find(
+      (e) => e.data.tool === 'edit' && e.data.status === 'completed',
+    )!
     expect(edit.data.input).toMatchObject({ oldString: 'hello', newString: 'hello, world' })
 
     // Deltas of the final part add up to its final text.
@@ -93,10 +130,18 @@ describe('a prompt end to end: server, runner, OpenCode, scripted model', () => 
     const [session] = (await t.client.sessions.list()).sessions
     const sent = await t.client.sessions.send(session!.id, { text: 'what did you write?' })
     expect(sent.queued).toBe(false)
-    const events = await collectEvents(t.client, session!.id, (e) => e.type === 'text.done' && e.data.text.includes('I wrote'), {
-      after: session!.lastEventSeq,
+    const events = await collectEvents(
+      t.client,
+      session!.id,
+      (e) => e.type === 'text.done' && e.data.text.includes('I wrote'),
+      {
+        after: session!.lastEventSeq,
+      },
+    )
+    expect(ofType(events, 'message.user')[0]?.data).toMatchObject({
+      text: 'what did you write?',
+      author: { id: 'admin' },
     })
-    expect(ofType(events, 'message.user')[0]?.data).toMatchObject({ text: 'what did you write?', author: { id: 'admin' } })
     // The model saw the earlier turn: OpenCode kept the conversation.
     const last = JSON.stringify(t.model.requests.at(-1)?.body)
     expect(last).toContain('Please create the greeting file')
@@ -107,7 +152,9 @@ describe('a prompt end to end: server, runner, OpenCode, scripted model', () => 
     const stopped = await t.client.sessions.stop(session!.id)
     expect(stopped.status).toBe('stopped')
     expect(() => readFileSync(`${t.workspaceOf(session!.id)}/greeting.txt`)).toThrow()
-    await expect(t.client.sessions.send(session!.id, { text: 'hello?' })).rejects.toMatchObject({ status: 409 })
+    await expect(t.client.sessions.send(session!.id, { text: 'hello?' })).rejects.toMatchObject({
+      status: 409,
+    })
     // Stopping again is harmless.
     expect((await t.client.sessions.stop(session!.id)).status).toBe('stopped')
   })

@@ -17,7 +17,11 @@ let sessionId: string
 beforeAll(async () => {
   t = await createTestServer({ script })
   sessionId = (await t.client.sessions.create({ prompt: 'warm up' })).id
-  await collectEvents(t.client, sessionId, (e) => e.type === 'session.status' && e.data.status === 'ready' && e.seq > 5)
+  await collectEvents(
+    t.client,
+    sessionId,
+    (e) => e.type === 'session.status' && e.data.status === 'ready' && e.seq > 5,
+  )
 })
 afterAll(async () => {
   await t?.close()
@@ -38,14 +42,25 @@ describe('controlling a turn', () => {
     await collectEvents(t.client, sessionId, firstDelta, { after: start })
     const followUp = await t.client.sessions.send(sessionId, { text: 'queued follow-up' })
     expect(followUp.queued).toBe(true)
-    const events = await collectEvents(t.client, sessionId, (e) => e.type === 'text.done' && e.data.text === 'Follow-up answered.', {
-      after: start,
-    })
+    const events = await collectEvents(
+      t.client,
+      sessionId,
+      (e) => e.type === 'text.done' && e.data.text === 'Follow-up answered.',
+      {
+        after: start,
+      },
+    )
     const trace = events.map(line).join('\n')
-    const queuedAt = events.findIndex((e) => e.type === 'queue.updated' && e.data.queue.some((q) => q.messageId === followUp.messageId))
+    const queuedAt = events.findIndex(
+      (e) => e.type === 'queue.updated' && e.data.queue.some((q) => q.messageId === followUp.messageId),
+    )
     const longDone = events.findIndex((e) => e.type === 'text.done' && e.data.text === longText)
-    const idle = events.findIndex((e, i) => i > longDone && e.type === 'agent.status' && e.data.status === 'idle')
-    const dequeued = events.findIndex((e, i) => i > idle && e.type === 'queue.updated' && e.data.queue.length === 0)
+    const idle = events.findIndex(
+      (e, i) => i > longDone && e.type === 'agent.status' && e.data.status === 'idle',
+    )
+    const dequeued = events.findIndex(
+      (e, i) => i > idle && e.type === 'queue.updated' && e.data.queue.length === 0,
+    )
     expect(queuedAt, trace).toBeGreaterThan(0)
     expect(longDone, trace).toBeGreaterThan(queuedAt)
     expect(idle, trace).toBeGreaterThan(longDone)
@@ -53,15 +68,25 @@ describe('controlling a turn', () => {
   })
 
   it('steer aborts the current turn and sends at once', async () => {
-    await collectEvents(t.client, sessionId, (e) => e.type === 'session.status' && e.data.status === 'ready', { after: (await lastSeq()) - 1 })
+    await collectEvents(
+      t.client,
+      sessionId,
+      (e) => e.type === 'session.status' && e.data.status === 'ready',
+      { after: (await lastSeq()) - 1 },
+    )
     const start = await lastSeq()
     await t.client.sessions.send(sessionId, { text: 'another long task' })
     const delta = (await collectEvents(t.client, sessionId, firstDelta, { after: start }))[0]!
     const steer = await t.client.sessions.send(sessionId, { text: 'steer now', mode: 'steer' })
     expect(steer.queued).toBe(false)
-    const events = await collectEvents(t.client, sessionId, (e) => e.type === 'text.done' && e.data.text === 'Steered answer.', {
-      after: start,
-    })
+    const events = await collectEvents(
+      t.client,
+      sessionId,
+      (e) => e.type === 'text.done' && e.data.text === 'Steered answer.',
+      {
+        after: start,
+      },
+    )
     const interrupted = delta.type === 'text.delta' ? delta.data.partId : ''
     // The long part never finished: what streamed is a strict prefix of the scripted text.
     expect(longText.startsWith(partText(events, interrupted))).toBe(true)
@@ -70,12 +95,22 @@ describe('controlling a turn', () => {
   })
 
   it('abort stops a long turn and leaves the session ready', async () => {
-    await collectEvents(t.client, sessionId, (e) => e.type === 'session.status' && e.data.status === 'ready', { after: (await lastSeq()) - 1 })
+    await collectEvents(
+      t.client,
+      sessionId,
+      (e) => e.type === 'session.status' && e.data.status === 'ready',
+      { after: (await lastSeq()) - 1 },
+    )
     const start = await lastSeq()
     await t.client.sessions.send(sessionId, { text: 'one more long task' })
     const delta = (await collectEvents(t.client, sessionId, firstDelta, { after: start }))[0]!
     expect(await t.client.sessions.abort(sessionId)).toEqual({ aborted: true })
-    const events = await collectEvents(t.client, sessionId, (e) => e.type === 'session.status' && e.data.status === 'ready', { after: start })
+    const events = await collectEvents(
+      t.client,
+      sessionId,
+      (e) => e.type === 'session.status' && e.data.status === 'ready',
+      { after: start },
+    )
     const partId = delta.type === 'text.delta' ? delta.data.partId : ''
     expect(partText(events, partId).length).toBeLessThan(longText.length)
     expect((await t.client.sessions.get(sessionId)).status).toBe('ready')

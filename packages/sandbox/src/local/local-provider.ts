@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { openSync, closeSync } from 'node:fs'
+import { closeSync, openSync } from 'node:fs'
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type {
@@ -36,7 +36,12 @@ const inheritedEnv = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TERM'] as const
  */
 export class LocalProvider implements SandboxProvider {
   readonly name = 'local'
-  readonly capabilities: SandboxCapabilities = { isolation: 'none', hibernate: true, exec: true, panels: false }
+  readonly capabilities: SandboxCapabilities = {
+    isolation: 'none',
+    hibernate: true,
+    exec: true,
+    panels: false,
+  }
   readonly #options: Required<LocalProviderOptions>
 
   constructor(options: LocalProviderOptions) {
@@ -53,7 +58,8 @@ export class LocalProvider implements SandboxProvider {
       homeDir: join(dir, 'home'),
     }
     try {
-      for (const path of [data.workspaceDir, data.stateDir, data.homeDir]) await mkdir(path, { recursive: true, mode: 0o700 })
+      for (const path of [data.workspaceDir, data.stateDir, data.homeDir])
+        await mkdir(path, { recursive: true, mode: 0o700 })
     } catch (cause) {
       throw new SandboxError('transient', `cannot create the sandbox directory ${dir}`, { cause })
     }
@@ -103,7 +109,10 @@ export class LocalProvider implements SandboxProvider {
     const data = this.#data(handle)
     const pid = await readPidFile(join(data.dir, 'runner.pid'))
     if (pid === undefined) {
-      const exists = await stat(data.dir).then(() => true, () => false)
+      const exists = await stat(data.dir).then(
+        () => true,
+        () => false,
+      )
       return exists ? 'stopped' : 'missing'
     }
     if (!isAlive(pid)) return 'stopped'
@@ -115,7 +124,8 @@ export class LocalProvider implements SandboxProvider {
     const data = this.#data(handle)
     const pidFile = join(data.dir, 'runner.pid')
     const pid = await readPidFile(pidFile)
-    if (pid !== undefined && (await this.status(handle)) === 'running') await stopProcessGroup(pid, this.#options.stopGraceMs)
+    if (pid !== undefined && (await this.status(handle)) === 'running')
+      await stopProcessGroup(pid, this.#options.stopGraceMs)
     // The runner records OpenCode's own process group; kill it too in case the runner died before it could.
     const opencodePid = await readPidFile(join(data.stateDir, 'opencode.pid'))
     if (opencodePid !== undefined) await stopProcessGroup(opencodePid, 0)
@@ -126,7 +136,11 @@ export class LocalProvider implements SandboxProvider {
     await this.start(handle, launch)
   }
 
-  async exec(handle: SandboxHandle, command: string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
+  async exec(
+    handle: SandboxHandle,
+    command: string[],
+    opts: { timeoutMs?: number } = {},
+  ): Promise<ExecResult> {
     const data = this.#data(handle)
     const [file, ...args] = command
     if (!file) throw new SandboxError('permanent', 'empty command')

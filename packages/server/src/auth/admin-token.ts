@@ -12,8 +12,16 @@ export type AdminTokenSetup = {
  * Until accounts exist, one admin token guards the API. AGENT_OPS_ADMIN_TOKEN sets it; otherwise the first start
  * generates one. Only its keyed hash is stored.
  */
-export async function setupAdminToken(db: Db, secretKey: Buffer, configured?: string): Promise<AdminTokenSetup> {
-  const existing = await db.selectFrom('settings').select('value').where('key', '=', settingKey).executeTakeFirst()
+export async function setupAdminToken(
+  db: Db,
+  secretKey: Buffer,
+  configured?: string,
+): Promise<AdminTokenSetup> {
+  const existing = await db
+    .selectFrom('settings')
+    .select('value')
+    .where('key', '=', settingKey)
+    .executeTakeFirst()
   let generatedToken: string | undefined
   let token = configured
   if (!token && !existing) token = generatedToken = generateToken('aops')
@@ -29,7 +37,11 @@ export async function setupAdminToken(db: Db, secretKey: Buffer, configured?: st
 }
 
 export async function loadAdminTokenHash(db: Db): Promise<string> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', settingKey).executeTakeFirstOrThrow()
+  const row = await db
+    .selectFrom('settings')
+    .select('value')
+    .where('key', '=', settingKey)
+    .executeTakeFirstOrThrow()
   return row.value
 }
 

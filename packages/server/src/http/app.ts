@@ -1,8 +1,8 @@
-import { RunnerPath, Limits, type Health } from '@agent-ops/protocol'
+import { type Health, Limits, RunnerPath } from '@agent-ops/protocol'
 import { createNodeWebSocket } from '@hono/node-ws'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { bodyLimit } from 'hono/body-limit'
-import { hashToken, bearerToken } from '../auth/tokens.ts'
+import { bearerToken, hashToken } from '../auth/tokens.ts'
 import type { ModelCatalog } from '../llm/model-catalog.ts'
 import { llmProxyRoutes } from '../llm/proxy-route.ts'
 import type { Logger } from '../logger.ts'
@@ -49,7 +49,12 @@ export function buildApp(deps: AppDeps) {
     '/api/*',
     bodyLimit({
       maxSize: Limits.requestBodyMaxBytes,
-      onError: (c) => errorResponse(c, 'payload_too_large', `request bodies are limited to ${Limits.requestBodyMaxBytes} bytes`),
+      onError: (c) =>
+        errorResponse(
+          c,
+          'payload_too_large',
+          `request bodies are limited to ${Limits.requestBodyMaxBytes} bytes`,
+        ),
     }),
   )
   const auth = requireAdmin({ secretKey: deps.secretKey, adminTokenHash: deps.adminTokenHash })
@@ -58,22 +63,39 @@ export function buildApp(deps: AppDeps) {
   app.route('/api', healthRoutes(deps.health))
   app.route('/api', modelRoutes(deps.catalog))
   app.route('/api', sessionRoutes(deps.sessions))
-  app.route('/api', eventRoutes({ store: deps.store, log: deps.log, bus: deps.bus, heartbeatMs: deps.heartbeatMs }))
+  app.route(
+    '/api',
+    eventRoutes({ store: deps.store, log: deps.log, bus: deps.bus, heartbeatMs: deps.heartbeatMs }),
+  )
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' })
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'Agent Ops API', version: deps.version, description: 'Sessions of background coding agents.' },
+    info: {
+      title: 'Agent Ops API',
+      version: deps.version,
+      description: 'Sessions of background coding agents.',
+    },
   })
   app.all('/api/*', (c) => errorResponse(c, 'not_found', `no such API route: ${c.req.method} ${c.req.path}`))
 
-  app.route('/llm', llmProxyRoutes({ catalog: deps.catalog, store: deps.store, secretKey: deps.secretKey, logger: deps.logger }))
+  app.route(
+    '/llm',
+    llmProxyRoutes({
+      catalog: deps.catalog,
+      store: deps.store,
+      secretKey: deps.secretKey,
+      logger: deps.logger,
+    }),
+  )
 
   // The runner hub: the runner authenticates with its session's control token; the token names the session.
   app.get(
     RunnerPath,
     async (c, next) => {
       const token = bearerToken(c.req.header('authorization'))
-      const row = token ? await deps.store.findByControlTokenHash(hashToken(deps.secretKey, token)) : undefined
+      const row = token
+        ? await deps.store.findByControlTokenHash(hashToken(deps.secretKey, token))
+        : undefined
       if (!row || row.status === 'stopped') return errorResponse(c, 'unauthorized', 'invalid runner token')
       c.set('actor', { id: `runner:${row.id}`, name: 'runner' })
       await next()

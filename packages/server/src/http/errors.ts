@@ -35,7 +35,8 @@ export function describeZodError(error: ZodError): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.join('.')
-      if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
+      if (issue.code === 'unrecognized_keys')
+        return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
       return path ? `${path}: ${issue.message}` : issue.message
     })
     .join('; ')

@@ -43,7 +43,9 @@ export class ModelCatalog {
   }
 
   async #load(): Promise<ModelList> {
-    const results = await Promise.all(this.#providers.map(async (p) => [p.id, await this.#fetchModels(p)] as const))
+    const results = await Promise.all(
+      this.#providers.map(async (p) => [p.id, await this.#fetchModels(p)] as const),
+    )
     const models: Model[] = []
     const unavailable: ModelList['unavailable'] = []
     for (const [provider, result] of results) {
@@ -84,7 +86,12 @@ function parseModels(provider: ProviderId, body: { data?: unknown[]; models?: un
     const raw = typeof item.id === 'string' ? item.id : typeof item.name === 'string' ? item.name : undefined
     if (!raw) continue
     const id = raw.replace(/^models\//, '')
-    const name = typeof item.display_name === 'string' ? item.display_name : typeof item.displayName === 'string' ? item.displayName : id
+    const name =
+      typeof item.display_name === 'string'
+        ? item.display_name
+        : typeof item.displayName === 'string'
+          ? item.displayName
+          : id
     models.push({ id: `${provider}/${id}`, provider, name })
   }
   return models

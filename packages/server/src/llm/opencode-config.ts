@@ -19,7 +19,8 @@ export function opencodeProviderConfig(opts: {
       .map((m) => [m.id.slice(p.id.length + 1), { name: m.name }] as const)
     // Make sure the session's own model is declared even if the listing missed it.
     const [modelProvider, ...rest] = opts.model.split('/')
-    if (modelProvider === p.id && !models.some(([id]) => id === rest.join('/'))) models.push([rest.join('/'), { name: rest.join('/') }])
+    if (modelProvider === p.id && !models.some(([id]) => id === rest.join('/')))
+      models.push([rest.join('/'), { name: rest.join('/') }])
     provider[p.id] = {
       npm: p.opencodeNpm,
       name: p.id,

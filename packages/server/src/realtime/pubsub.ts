@@ -25,8 +25,8 @@ export class InProcessEventBus implements EventBus {
   }
 
   subscribe(sessionId: string, listener: (event: SessionEvent) => void): Unsubscribe {
-    let listeners = this.#bySession.get(sessionId)
-    if (!listeners) this.#bySession.set(sessionId, (listeners = new Set()))
+    const listeners = this.#bySession.get(sessionId) ?? new Set()
+    this.#bySession.set(sessionId, listeners)
     listeners.add(listener)
     return () => {
       listeners.delete(listener)

@@ -91,7 +91,9 @@ export class RunnerHub implements RunnerLinks {
     }
     if (parsed.type === 'hello') return this.#hello(sessionId, connection, parsed)
     if (!connection.runnerId) return
-    await this.#d.agentEvents().ingest(sessionId, { runnerId: connection.runnerId, seq: parsed.seq }, parsed.event)
+    await this.#d
+      .agentEvents()
+      .ingest(sessionId, { runnerId: connection.runnerId, seq: parsed.seq }, parsed.event)
     connection.ws.send(JSON.stringify({ type: 'ack', seq: parsed.seq } satisfies ServerToRunner))
   }
 

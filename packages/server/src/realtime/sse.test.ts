@@ -38,7 +38,10 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const delta = (n: number) => ({ type: 'text.delta' as const, data: { messageId: 'm', partId: 'p', delta: String(n) } })
+const delta = (n: number) => ({
+  type: 'text.delta' as const,
+  data: { messageId: 'm', partId: 'p', delta: String(n) },
+})
 
 /** Reads the stream until `count` events arrived; returns them with the SSE ids. */
 async function readEvents(response: Response, count: number) {
@@ -56,7 +59,14 @@ async function readEvents(response: Response, count: number) {
 
 function open(afterSeq: number) {
   const abort = new AbortController()
-  const response = sessionEventStream({ sessionId, afterSeq, log, bus, heartbeatMs: 60_000, signal: abort.signal })
+  const response = sessionEventStream({
+    sessionId,
+    afterSeq,
+    log,
+    bus,
+    heartbeatMs: 60_000,
+    signal: abort.signal,
+  })
   return { response, abort }
 }
 

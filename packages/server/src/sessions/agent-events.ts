@@ -26,7 +26,11 @@ export class AgentEvents {
   }
 
   /** Returns false when the event was a resend already stored. */
-  async ingest(sessionId: string, runner: { runnerId: string; seq: number }, event: AgentEvent): Promise<boolean> {
+  async ingest(
+    sessionId: string,
+    runner: { runnerId: string; seq: number },
+    event: AgentEvent,
+  ): Promise<boolean> {
     const { log, transitions, dispatcher, bus } = this.#deps
     const stored = await log.append(sessionId, event, { runner, update: usageUpdate(event) })
     if (!stored) return false

@@ -28,9 +28,11 @@ export class Dispatcher {
 
   kick(sessionId: string): Promise<void> {
     const { lock } = this.#deps
-    return lock.run(sessionId, () => this.#dispatchNext(sessionId)).catch((error: unknown) => {
-      this.#deps.logger.error({ sessionId, err: error }, 'dispatch failed')
-    })
+    return lock
+      .run(sessionId, () => this.#dispatchNext(sessionId))
+      .catch((error: unknown) => {
+        this.#deps.logger.error({ sessionId, err: error }, 'dispatch failed')
+      })
   }
 
   async #dispatchNext(sessionId: string): Promise<void> {
@@ -41,7 +43,14 @@ export class Dispatcher {
     if (!next) return
     // Working first: the agent's busy report may arrive before this function returns.
     await transitions.to(sessionId, 'working')
-    if (!runners.send(sessionId, { type: 'prompt', messageId: next.messageId, text: next.text, model: row.model })) {
+    if (
+      !runners.send(sessionId, {
+        type: 'prompt',
+        messageId: next.messageId,
+        text: next.text,
+        model: row.model,
+      })
+    ) {
       await transitions.to(sessionId, 'ready')
       return
     }

@@ -24,17 +24,32 @@ export class EventLog {
   }
 
   /** Returns the stored event, or undefined when it was a runner event already stored (a resend). */
-  async append(sessionId: string, body: SessionEventBody, options: AppendOptions = {}): Promise<SessionEvent | undefined> {
+  async append(
+    sessionId: string,
+    body: SessionEventBody,
+    options: AppendOptions = {},
+  ): Promise<SessionEvent | undefined> {
     const at = new Date().toISOString()
     const event = await this.#db.transaction().execute(async (trx) => {
-      const current = await trx.selectFrom('sessions').selectAll().where('id', '=', sessionId).executeTakeFirst()
+      const current = await trx
+        .selectFrom('sessions')
+        .selectAll()
+        .where('id', '=', sessionId)
+        .executeTakeFirst()
       if (!current) throw notFound(`session ${sessionId}`)
       const { runner } = options
-      if (runner && current.runner_id === runner.runnerId && runner.seq <= current.runner_seq) return undefined
+      if (runner && current.runner_id === runner.runnerId && runner.seq <= current.runner_seq)
+        return undefined
       const seq = current.last_seq + 1
       await trx
         .insertInto('session_events')
-        .values({ session_id: sessionId, seq, type: body.type, data: JSON.stringify(body.data), created_at: at })
+        .values({
+          session_id: sessionId,
+          seq,
+          type: body.type,
+          data: JSON.stringify(body.data),
+          created_at: at,
+        })
         .execute()
       await trx
         .updateTable('sessions')
@@ -62,7 +77,9 @@ export class EventLog {
       .orderBy('seq')
       .limit(limit)
       .execute()
-    return rows.map((row) => ({ type: row.type, data: JSON.parse(row.data), seq: row.seq, at: row.created_at }) as SessionEvent)
+    return rows.map(
+      (row) =>
+        ({ type: row.type, data: JSON.parse(row.data), seq: row.seq, at: row.created_at }) as SessionEvent,
+    )
   }
 }
-

@@ -6,8 +6,22 @@ const all = SessionStatus.options
 
 describe('canTransition', () => {
   it('follows the documented lifecycle', () => {
-    const path = ['pending', 'provisioning', 'starting', 'ready', 'working', 'ready', 'hibernating', 'hibernated', 'resuming', 'ready', 'stopping', 'stopped'] as const
-    for (let i = 1; i < path.length; i++) expect(canTransition(path[i - 1]!, path[i]!), `${path[i - 1]} -> ${path[i]}`).toBe(true)
+    const path = [
+      'pending',
+      'provisioning',
+      'starting',
+      'ready',
+      'working',
+      'ready',
+      'hibernating',
+      'hibernated',
+      'resuming',
+      'ready',
+      'stopping',
+      'stopped',
+    ] as const
+    for (let i = 1; i < path.length; i++)
+      expect(canTransition(path[i - 1]!, path[i]!), `${path[i - 1]} -> ${path[i]}`).toBe(true)
   })
 
   it('lets every live state fail or stop, and nothing leave stopped', () => {
@@ -45,18 +59,28 @@ describe('statusAfterAgentStatus', () => {
 
 describe('decideMessage', () => {
   it('sends at once to a ready agent', () => {
-    expect(decideMessage('ready', 'followup')).toEqual({ action: 'enqueue', abortFirst: false, queued: false })
+    expect(decideMessage('ready', 'followup')).toEqual({
+      action: 'enqueue',
+      abortFirst: false,
+      queued: false,
+    })
     expect(decideMessage('ready', 'steer')).toEqual({ action: 'enqueue', abortFirst: false, queued: false })
   })
   it('queues follow-ups behind a working agent; steer aborts first', () => {
-    expect(decideMessage('working', 'followup')).toEqual({ action: 'enqueue', abortFirst: false, queued: true })
+    expect(decideMessage('working', 'followup')).toEqual({
+      action: 'enqueue',
+      abortFirst: false,
+      queued: true,
+    })
     expect(decideMessage('working', 'steer')).toEqual({ action: 'enqueue', abortFirst: true, queued: false })
   })
   it('queues while the sandbox boots', () => {
-    for (const s of ['pending', 'provisioning', 'starting'] as const) expect(decideMessage(s, 'followup')).toMatchObject({ queued: true })
+    for (const s of ['pending', 'provisioning', 'starting'] as const)
+      expect(decideMessage(s, 'followup')).toMatchObject({ queued: true })
   })
   it('rejects messages to stopped or failed sessions with a reason', () => {
-    for (const s of ['stopped', 'stopping', 'failed'] as const) expect(decideMessage(s, 'followup').action).toBe('reject')
+    for (const s of ['stopped', 'stopping', 'failed'] as const)
+      expect(decideMessage(s, 'followup').action).toBe('reject')
   })
 })
 
@@ -68,8 +92,10 @@ describe('canDispatch and deadlines', () => {
   })
   it('guards every transient state with a deadline and no stable one', () => {
     const limits = { bootTimeoutMs: 111, stopTimeoutMs: 222 }
-    for (const s of ['pending', 'provisioning', 'starting', 'resuming'] as const) expect(deadlineMs(s, limits)).toBe(111)
+    for (const s of ['pending', 'provisioning', 'starting', 'resuming'] as const)
+      expect(deadlineMs(s, limits)).toBe(111)
     for (const s of ['stopping', 'hibernating'] as const) expect(deadlineMs(s, limits)).toBe(222)
-    for (const s of ['ready', 'working', 'hibernated', 'stopped', 'failed'] as const) expect(deadlineMs(s, limits)).toBeUndefined()
+    for (const s of ['ready', 'working', 'hibernated', 'stopped', 'failed'] as const)
+      expect(deadlineMs(s, limits)).toBeUndefined()
   })
 })

@@ -25,7 +25,10 @@ export function canTransition(from: SessionStatus, to: SessionStatus): boolean {
 }
 
 /** The session status that follows from the agent's busy/idle report, if it changes. */
-export function statusAfterAgentStatus(current: SessionStatus, agent: AgentStatus): SessionStatus | undefined {
+export function statusAfterAgentStatus(
+  current: SessionStatus,
+  agent: AgentStatus,
+): SessionStatus | undefined {
   if (agent === 'idle' && current === 'working') return 'ready'
   if ((agent === 'busy' || agent === 'retry') && current === 'ready') return 'working'
   return undefined
@@ -37,7 +40,8 @@ export type MessageDecision =
 
 /** What to do with a message a person sends, given the session's status. */
 export function decideMessage(status: SessionStatus, mode: MessageMode): MessageDecision {
-  if (status === 'stopped' || status === 'stopping') return { action: 'reject', reason: 'the session is stopped' }
+  if (status === 'stopped' || status === 'stopping')
+    return { action: 'reject', reason: 'the session is stopped' }
   if (status === 'failed') return { action: 'reject', reason: 'the session has failed; start a new one' }
   const agentBusy = status === 'working'
   const steer = mode === 'steer' && agentBusy

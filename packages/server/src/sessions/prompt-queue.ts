@@ -11,7 +11,13 @@ export class PromptQueue {
     this.#db = db
   }
 
-  async enqueue(m: { id: string; sessionId: string; text: string; mode: MessageMode; authorId: string }): Promise<void> {
+  async enqueue(m: {
+    id: string
+    sessionId: string
+    text: string
+    mode: MessageMode
+    authorId: string
+  }): Promise<void> {
     await this.#db
       .insertInto('session_messages')
       .values({

@@ -33,7 +33,13 @@ export class Recovery {
   /** Run once at start-up, before the server accepts requests. */
   async recoverAfterRestart(): Promise<void> {
     const { store, transitions, sandbox, logger, reconnectTimeoutMs } = this.#d
-    const rows = await store.withStatus(['pending', 'provisioning', 'stopping', 'hibernating', ...runningStates])
+    const rows = await store.withStatus([
+      'pending',
+      'provisioning',
+      'stopping',
+      'hibernating',
+      ...runningStates,
+    ])
     for (const row of rows) {
       const status = row.status as SessionStatus
       if (status === 'stopping') {
@@ -43,7 +49,10 @@ export class Recovery {
         logger.info({ sessionId: row.id, status }, 'waiting for the runner to reconnect')
         transitions.arm(row.id, status, reconnectTimeoutMs)
       } else {
-        await this.#fail(row.id, `the server restarted while the session was ${status} and its sandbox did not survive`)
+        await this.#fail(
+          row.id,
+          `the server restarted while the session was ${status} and its sandbox did not survive`,
+        )
       }
     }
   }
@@ -74,6 +83,7 @@ export class Recovery {
   async #fail(sessionId: string, reason: string) {
     const { transitions, sandbox, logger } = this.#d
     logger.warn({ sessionId, reason }, 'session failed')
-    if (await transitions.to(sessionId, 'failed', reason)) await sandbox.teardown(sessionId, { keepFiles: true })
+    if (await transitions.to(sessionId, 'failed', reason))
+      await sandbox.teardown(sessionId, { keepFiles: true })
   }
 }

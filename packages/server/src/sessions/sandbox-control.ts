@@ -35,7 +35,8 @@ export class SandboxControl {
       if (!(await transitions.to(sessionId, 'starting'))) return this.teardown(sessionId)
       await provider.start(handle, await launch(sessionId))
     } catch (error) {
-      const reason = error instanceof SandboxError ? error.message : `sandbox start failed: ${(error as Error).message}`
+      const reason =
+        error instanceof SandboxError ? error.message : `sandbox start failed: ${(error as Error).message}`
       this.#deps.logger.error({ sessionId, err: error }, 'boot failed')
       await transitions.to(sessionId, 'failed', reason)
       await this.teardown(sessionId, { keepFiles: true })

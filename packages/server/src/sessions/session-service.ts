@@ -1,14 +1,14 @@
 import {
   type CreateSessionInput,
-  type Session,
+  CreateSessionInput as CreateSessionSchema,
   type SendMessageInput,
   type SendMessageResult,
-  type SessionStatus,
-  CreateSessionInput as CreateSessionSchema,
   SendMessageInput as SendMessageSchema,
+  type Session,
+  type SessionStatus,
 } from '@agent-ops/protocol'
 import { generateToken, hashToken } from '../auth/tokens.ts'
-import { DomainError, conflict } from '../errors.ts'
+import { conflict, DomainError } from '../errors.ts'
 import { newId } from '../ids.ts'
 import type { ModelCatalog } from '../llm/model-catalog.ts'
 import { noProviderMessage } from '../llm/providers.ts'
@@ -73,8 +73,17 @@ export class SessionService {
     })
     await log.append(id, { type: 'session.status', data: { status: 'pending' } })
     const messageId = newId('msg')
-    await queue.enqueue({ id: messageId, sessionId: id, text: input.prompt, mode: 'followup', authorId: actor.id })
-    await log.append(id, { type: 'message.user', data: { messageId, text: input.prompt, mode: 'followup', author: actor } })
+    await queue.enqueue({
+      id: messageId,
+      sessionId: id,
+      text: input.prompt,
+      mode: 'followup',
+      authorId: actor.id,
+    })
+    await log.append(id, {
+      type: 'message.user',
+      data: { messageId, text: input.prompt, mode: 'followup', author: actor },
+    })
     await log.append(id, { type: 'queue.updated', data: { queue: await queue.queued(id) } })
     void this.#d.sandbox.boot(id)
     return store.get(id)
@@ -87,8 +96,17 @@ export class SessionService {
     const decision = decideMessage(row.status as SessionStatus, input.mode)
     if (decision.action === 'reject') throw conflict(`cannot send a message: ${decision.reason}`)
     const messageId = newId('msg')
-    await queue.enqueue({ id: messageId, sessionId: id, text: input.text, mode: input.mode, authorId: actor.id })
-    await log.append(id, { type: 'message.user', data: { messageId, text: input.text, mode: input.mode, author: actor } })
+    await queue.enqueue({
+      id: messageId,
+      sessionId: id,
+      text: input.text,
+      mode: input.mode,
+      authorId: actor.id,
+    })
+    await log.append(id, {
+      type: 'message.user',
+      data: { messageId, text: input.text, mode: input.mode, author: actor },
+    })
     await log.append(id, { type: 'queue.updated', data: { queue: await queue.queued(id) } })
     // Steer: abort the turn; the agent's idle report then dispatches this message first.
     if (decision.abortFirst) runners.send(id, { type: 'abort' })
@@ -107,7 +125,8 @@ export class SessionService {
     const { store, transitions, sandbox, runners, queue, log } = this.#d
     const row = await store.row(id)
     if (row.status === 'stopped') return store.get(id)
-    if (!(await transitions.to(id, 'stopping'))) throw conflict(`session ${id} cannot be stopped while ${row.status}`)
+    if (!(await transitions.to(id, 'stopping')))
+      throw conflict(`session ${id} cannot be stopped while ${row.status}`)
     runners.disconnect(id)
     await sandbox.teardown(id)
     await queue.cancelAll(id)
@@ -123,7 +142,10 @@ export class SessionService {
     const model = requested ?? list.defaultModel
     if (!model) {
       const why = list.unavailable.map((u) => u.message).join('; ')
-      throw new DomainError('no_provider', `No model is available${why ? `: ${why}` : ''}. Set AGENT_OPS_DEFAULT_MODEL.`)
+      throw new DomainError(
+        'no_provider',
+        `No model is available${why ? `: ${why}` : ''}. Set AGENT_OPS_DEFAULT_MODEL.`,
+      )
     }
     const provider = model.split('/')[0] ?? ''
     if (!catalog.provider(provider)) {
@@ -131,7 +153,10 @@ export class SessionService {
     }
     const listed = list.models.some((m) => m.provider === provider)
     if (listed && !list.models.some((m) => m.id === model)) {
-      throw new DomainError('unknown_model', `unknown model "${model}"; GET /api/models lists the available ones`)
+      throw new DomainError(
+        'unknown_model',
+        `unknown model "${model}"; GET /api/models lists the available ones`,
+      )
     }
     return model
   }

@@ -53,7 +53,11 @@ export class SessionStore {
   }
 
   async findByControlTokenHash(hash: string): Promise<SessionRow | undefined> {
-    return this.#db.selectFrom('sessions').selectAll().where('control_token_hash', '=', hash).executeTakeFirst()
+    return this.#db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('control_token_hash', '=', hash)
+      .executeTakeFirst()
   }
 
   async findByLlmTokenHash(hash: string): Promise<SessionRow | undefined> {
@@ -76,7 +80,11 @@ export class SessionStore {
   }
 
   async list(limit: number): Promise<Session[]> {
-    const rows = await this.#select().orderBy('sessions.created_at', 'desc').orderBy('sessions.id', 'desc').limit(limit).execute()
+    const rows = await this.#select()
+      .orderBy('sessions.created_at', 'desc')
+      .orderBy('sessions.id', 'desc')
+      .limit(limit)
+      .execute()
     return rows.map(toSession)
   }
 

@@ -29,20 +29,22 @@ export class Transitions {
   /** Moves the session to `to` if the lifecycle allows it from its current state; returns whether it did. */
   async to(sessionId: string, to: SessionStatus, reason?: string): Promise<boolean> {
     let from: SessionStatus | undefined
-    const event = await this.#log.append(
-      sessionId,
-      { type: 'session.status', data: reason ? { status: to, reason } : { status: to } },
-      {
-        update: (current) => {
-          from = current.status as SessionStatus
-          if (!canTransition(from, to)) throw new RefusedTransition(from, to)
-          return { status: to, status_reason: reason ?? null }
+    const event = await this.#log
+      .append(
+        sessionId,
+        { type: 'session.status', data: reason ? { status: to, reason } : { status: to } },
+        {
+          update: (current) => {
+            from = current.status as SessionStatus
+            if (!canTransition(from, to)) throw new RefusedTransition(from, to)
+            return { status: to, status_reason: reason ?? null }
+          },
         },
-      },
-    ).catch((error: unknown) => {
-      if (error instanceof RefusedTransition) return undefined
-      throw error
-    })
+      )
+      .catch((error: unknown) => {
+        if (error instanceof RefusedTransition) return undefined
+        throw error
+      })
     if (!event) {
       this.#logger.debug({ sessionId, from, to }, 'transition refused')
       return false

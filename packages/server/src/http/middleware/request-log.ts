@@ -11,6 +11,9 @@ export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
     c.set('requestId', requestId)
     await next()
     const durationMs = Math.round((performance.now() - started) * 10) / 10
-    logger.info({ requestId, method: c.req.method, path: c.req.path, status: c.res.status, durationMs }, 'request')
+    logger.info(
+      { requestId, method: c.req.method, path: c.req.path, status: c.res.status, durationMs },
+      'request',
+    )
   }
 }

@@ -15,7 +15,11 @@ export function requireAdmin(options: RequireAdminOptions): MiddlewareHandler<Ap
   return async function requireAdminToken(c, next) {
     const token = bearerToken(c.req.header('authorization'))
     if (!token) {
-      return errorResponse(c, 'unauthorized', 'missing credentials: send "Authorization: Bearer <admin token>"')
+      return errorResponse(
+        c,
+        'unauthorized',
+        'missing credentials: send "Authorization: Bearer <admin token>"',
+      )
     }
     if (!isAdminToken(options.secretKey, options.adminTokenHash(), token)) {
       return errorResponse(c, 'unauthorized', 'invalid token')

@@ -1,9 +1,9 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { SessionEvent } from '@agent-ops/protocol'
-import type { SessionStore } from '../../sessions/session-store.ts'
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import type { EventBus } from '../../realtime/pubsub.ts'
 import { sessionEventStream } from '../../realtime/sse.ts'
 import type { EventLog } from '../../sessions/event-log.ts'
-import type { EventBus } from '../../realtime/pubsub.ts'
+import type { SessionStore } from '../../sessions/session-store.ts'
 import type { AppEnv } from '../context.ts'
 import { errorResponse, validationHook } from '../errors.ts'
 import { bearerSecurity, errorResponses } from '../openapi.ts'
@@ -24,13 +24,19 @@ const route = createRoute({
   },
 })
 
-export function eventRoutes(deps: { store: SessionStore; log: EventLog; bus: EventBus; heartbeatMs: number }) {
+export function eventRoutes(deps: {
+  store: SessionStore
+  log: EventLog
+  bus: EventBus
+  heartbeatMs: number
+}) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param')
     const lastEventId = c.req.header('last-event-id')
     const raw = lastEventId ?? c.req.valid('query').after ?? '0'
-    if (!/^\d+$/.test(raw)) return errorResponse(c, 'validation_failed', 'Last-Event-ID must be a sequence number')
+    if (!/^\d+$/.test(raw))
+      return errorResponse(c, 'validation_failed', 'Last-Event-ID must be a sequence number')
     await deps.store.row(id)
     return sessionEventStream({
       sessionId: id,

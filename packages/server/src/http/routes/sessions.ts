@@ -1,4 +1,3 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import {
   AbortResult,
   CreateSessionInput,
@@ -8,6 +7,7 @@ import {
   Session,
   SessionList,
 } from '@agent-ops/protocol'
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import type { SessionService } from '../../sessions/session-service.ts'
 import type { AppEnv } from '../context.ts'
 import { validationHook } from '../errors.ts'

@@ -1,5 +1,5 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import { Health, ModelList } from '@agent-ops/protocol'
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import type { ModelCatalog } from '../../llm/model-catalog.ts'
 import type { AppEnv } from '../context.ts'
 import { validationHook } from '../errors.ts'
@@ -19,7 +19,10 @@ const modelsRoute = createRoute({
   operationId: 'model.list',
   summary: 'Models of the configured providers, and the default one',
   security: bearerSecurity,
-  responses: { 200: { description: 'Models', content: { 'application/json': { schema: ModelList } } }, ...errorResponses },
+  responses: {
+    200: { description: 'Models', content: { 'application/json': { schema: ModelList } } },
+    ...errorResponses,
+  },
 })
 
 export function healthRoutes(health: () => Health) {
