@@ -83,6 +83,8 @@ export function startRunner(rawEnv: NodeJS.ProcessEnv, opts: StartRunnerOptions 
       log.error('prompt failed', { messageId: prompt.messageId, error })
       const message = (error as Error).message
       emit({ type: 'agent.error', data: { kind: 'prompt_failed', message, messageId: prompt.messageId } })
+      // The turn never started: say so, or the server would wait for it to end.
+      emit({ type: 'agent.status', data: { status: 'idle' } })
     }
   }
 

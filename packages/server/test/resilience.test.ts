@@ -114,14 +114,14 @@ describe('OpenCode is killed mid-turn', () => {
     const pgid = Number(readFileSync(join(t.stateDirOf(session.id), 'opencode.pid'), 'utf8'))
     process.kill(-pgid, 'SIGKILL')
 
-    const events = await collectEvents(
-      t.client,
-      session.id,
-      (e, seen) =>
-        e.type === 'session.status' &&
-        e.data.status === 'ready' &&
-        seen.some((s) => s.type === 'agent.restarted'),
-    )
+    // The runner reports the crash and idle, then restarts OpenCode; the session is ready again after both.
+    const events = await collectEvents(t.client, session.id, (_e, seen) => {
+      const crash = seen.findIndex((s) => s.type === 'agent.error' && s.data.kind === 'agent_crashed')
+      const readyAgain = seen.some(
+        (s, i) => i > crash && s.type === 'session.status' && s.data.status === 'ready',
+      )
+      return crash >= 0 && readyAgain && seen.some((s) => s.type === 'agent.restarted')
+    })
     const trace = events.map(line).join('\n')
     const crashed = ofType(events, 'agent.error').find((e) => e.data.kind === 'agent_crashed')
     expect(crashed, trace).toBeDefined()
