@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs'
-import type { Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { ControlChannel } from '@agent-ops/sandbox'
+import { LocalProvider } from '@agent-ops/sandbox'
 import { serve as serveHttp } from '@hono/node-server'
 import { loadAdminTokenHash, setupAdminToken } from './auth/admin-token.ts'
 import { loadOrCreateSecretKey } from './auth/secret-key.ts'
@@ -17,18 +16,13 @@ import { configuredProviders } from './llm/providers.ts'
 import { createLogger } from './logger.ts'
 import { InProcessEventBus } from './realtime/pubsub.ts'
 import { RunnerHub } from './realtime/runner-hub.ts'
-import { Admission } from './sessions/admission.ts'
 import { AgentEvents } from './sessions/agent-events.ts'
-import { ControlSockets } from './sessions/control-sockets.ts'
 import { Dispatcher } from './sessions/dispatcher.ts'
 import { EventLog } from './sessions/event-log.ts'
-import { IdleHibernation } from './sessions/idle-hibernation.ts'
 import { KeyedLock } from './sessions/keyed-lock.ts'
 import { PromptQueue } from './sessions/prompt-queue.ts'
 import { Recovery } from './sessions/recovery.ts'
 import { SandboxControl } from './sessions/sandbox-control.ts'
-import { SandboxMonitor } from './sessions/sandbox-monitor.ts'
-import { setUpSandboxes } from './sessions/sandbox-setup.ts'
 import { SessionService } from './sessions/session-service.ts'
 import { SessionStore } from './sessions/session-store.ts'
 import { Transitions } from './sessions/transitions.ts'
@@ -61,8 +55,11 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
     demo: config.demo,
     logger,
   })
-  const { provider: sandboxProvider, isolationProblem } = await setUpSandboxes(config, logger)
-  if (sandboxProvider.capabilities.isolation === 'none' && !isolationProblem) {
+  const sandboxProvider = new LocalProvider({
+    rootDir: join(config.dataDir, 'sandboxes'),
+    runnerEntry: fileURLToPath(import.meta.resolve('@agent-ops/runner/main')),
+  })
+  if (sandboxProvider.capabilities.isolation === 'none') {
     logger.warn(
       { provider: sandboxProvider.name },
       'SESSIONS ARE NOT ISOLATED: the agent runs as this user with access to this machine. Do not run untrusted work.',
@@ -93,25 +90,14 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
   agentEvents = new AgentEvents({ log, store, transitions, dispatcher, bus })
 
   let serverUrl = ''
-  let httpServer: ReturnType<typeof serveHttp> | undefined
-  let fetchHandler: ((request: Request, env: unknown) => Response | Promise<Response>) | undefined
-  const channels = new ControlSockets({
-    fetch: (request, env) => fetchHandler!(request, env),
-    upgradeTarget: () => httpServer as HttpServer,
-    store,
-    secretKey,
-    logger,
-  })
   const sandbox = new SandboxControl({
     provider: sandboxProvider,
     store,
     log,
     transitions,
-    channels,
-    runners: hub,
     logger,
     // Fresh session tokens at every launch: only their hashes are stored.
-    launch: async (sessionId: string, channel?: ControlChannel) => {
+    launch: async (sessionId) => {
       const controlToken = generateToken('aops_ctl')
       const llmToken = generateToken('aops_llm')
       await store.update(sessionId, {
@@ -120,12 +106,12 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
       })
       const row = await store.row(sessionId)
       return {
-        controlUrl: channel?.controlUrl ?? `${serverUrl.replace(/^http/, 'ws')}/internal/runner`,
+        controlUrl: `${serverUrl.replace(/^http/, 'ws')}/internal/runner`,
         controlToken,
         opencodeConfig: opencodeProviderConfig({
           providers,
           catalog: await catalog.list(),
-          serverUrl: channel?.serverUrl ?? serverUrl,
+          serverUrl,
           llmToken,
           model: row.model,
         }),
@@ -141,25 +127,6 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
     reconnectTimeoutMs: config.reconnectTimeoutMs,
     logger,
   })
-  const admission = new Admission({
-    store,
-    lock,
-    limits: {
-      maxActiveSessionsPerUser: config.maxActiveSessionsPerUser,
-      memoryBudgetBytes: config.memoryBudgetBytes,
-      sandboxMemoryBytes: config.sandboxMemoryBytes,
-    },
-    reservedBytes: () => 0,
-  })
-  const idle = new IdleHibernation({
-    store,
-    queue,
-    sandbox,
-    transitions,
-    idleTimeoutMs: config.idleTimeoutMs,
-    logger,
-  })
-  const monitor = new SandboxMonitor({ store, log, sandbox, intervalMs: config.sandboxMonitorMs, logger })
   const sessions = new SessionService({
     store,
     queue,
@@ -172,8 +139,6 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
     secretKey,
     sandboxProvider: sandboxProvider.name,
     defaults: { permissionPolicy: config.permissionPolicy },
-    admission,
-    isolationProblem,
     logger,
   })
 
@@ -199,8 +164,6 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
   })
 
   const server = serveHttp({ fetch: app.fetch, port: config.port, hostname: config.host })
-  httpServer = server
-  fetchHandler = app.fetch
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -216,8 +179,6 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
   serverUrl = `http://127.0.0.1:${port}`
   // Sandboxes left by a previous run: re-adopt the live ones, fail the dead ones.
   await recovery.recoverAfterRestart()
-  await idle.armReady()
-  monitor.start()
 
   if (admin.generatedToken) {
     process.stderr.write(
@@ -236,10 +197,7 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
     dataDir: config.dataDir,
     close: async () => {
       transitions.disarmAll()
-      idle.stop()
-      monitor.stop()
       hub.closeAll()
-      await channels.closeAll()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         if ('closeAllConnections' in server) server.closeAllConnections()

@@ -17,33 +17,23 @@ export type TestServer = {
   client: Client
   model: ScriptedModel
   dataDir: string
-  /** Set for isolated servers: where the bubblewrap sandboxes live. */
-  sandboxDir?: string
   workspaceOf(sessionId: string): string
   stateDirOf(sessionId: string): string
   close(): Promise<void>
 }
 
-/** Machine-wide uid allocations shared by every isolated test server, so parallel tests never share a uid. */
-export const testUidPoolDir = join(tmpdir(), 'agent-ops-test-uids')
-
 /**
  * Boots the real server (real SQLite file, real runner and OpenCode per session) against testkit's scripted
- * model on loopback, and returns the same typed client the CLI uses (STYLE.md habit 9). Sessions run without
- * isolation (the `local` provider) unless `isolated`, which uses real bubblewrap sandboxes.
+ * model on loopback, and returns the same typed client the CLI uses (STYLE.md habit 9).
  */
 export async function createTestServer(
-  opts: { script?: Script; modelApiKey?: string; config?: ConfigInput; isolated?: boolean } = {},
+  opts: { script?: Script; modelApiKey?: string; config?: ConfigInput } = {},
 ): Promise<TestServer> {
   const model = await startScriptedModel({
     script: opts.script ?? { exchanges: [] },
     apiKey: opts.modelApiKey,
   })
   const dataDir = mkdtempSync(join(tmpdir(), 'aops-test-'))
-  const sandboxDir = opts.isolated ? mkdtempSync(join(tmpdir(), 'aops-sandboxes-')) : undefined
-  const isolation: ConfigInput = sandboxDir
-    ? { unsafeNoIsolation: false, sandboxDir, sandboxUidPoolDir: testUidPoolDir }
-    : { unsafeNoIsolation: true }
   const server = await serve({
     port: 0,
     dataDir,
@@ -52,7 +42,6 @@ export async function createTestServer(
     openaiCompatibleUrl: model.openaiBaseUrl,
     openaiCompatibleKey: opts.modelApiKey,
     defaultModel: scriptedModelRef,
-    ...isolation,
     ...opts.config,
   })
   const client = createClient({ baseUrl: server.url, token: adminToken })
@@ -61,17 +50,13 @@ export async function createTestServer(
     client,
     model,
     dataDir,
-    sandboxDir,
-    workspaceOf: (id) =>
-      sandboxDir ? join(sandboxDir, id, 'volume', 'workspace') : join(dataDir, 'sandboxes', id, 'workspace'),
-    stateDirOf: (id) =>
-      sandboxDir ? join(sandboxDir, id, 'volume', 'state') : join(dataDir, 'sandboxes', id, 'state'),
+    workspaceOf: (id) => join(dataDir, 'sandboxes', id, 'workspace'),
+    stateDirOf: (id) => join(dataDir, 'sandboxes', id, 'state'),
     close: async () => {
       await stopAllSessions(client)
       await server.close()
       await model.close()
       rmSync(dataDir, { recursive: true, force: true })
-      if (sandboxDir) rmSync(sandboxDir, { recursive: true, force: true })
     },
   }
 }
@@ -138,7 +123,7 @@ const cliMain = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url))
 /** The server as its own process (`agent-ops serve`), for tests that kill it. */
 export async function startServerProcess(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, [cliMain, 'serve'], {
-    env: { ...process.env, AGENT_OPS_LOG_LEVEL: 'info', AGENT_OPS_UNSAFE_NO_ISOLATION: '1', ...env },
+    env: { ...process.env, AGENT_OPS_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
