@@ -36,8 +36,10 @@ try {
   const viaStack = await stack.openSession()
   await direct.firstToken('warm up')
   await viaStack.firstToken('warm up')
-  for (let i = 0; i < runs * 2; i++) {
-    progress(`first token ${i + 1}/${runs * 2}`)
+  // Turns are cheap and noisy (OpenCode's own work varies): many more samples than start-ups.
+  const turns = runs * 4
+  for (let i = 0; i < turns; i++) {
+    progress(`first token ${i + 1}/${turns}`)
     samples.first_token_direct_ms!.push(await direct.firstToken(`prompt ${i}`))
     samples.first_token_stack_ms!.push(await viaStack.firstToken(`prompt ${i}`))
   }
