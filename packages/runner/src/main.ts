@@ -1,10 +1,13 @@
 import { RunnerEnvError } from './env.ts'
+import { parseLlmForward, startLlmForward } from './llm-forward.ts'
 import { createLogger } from './log.ts'
 import { startRunner } from './runner.ts'
 
 // Entry point, started by the sandbox provider in the workspace: `node packages/runner/src/main.ts`.
 const log = createLogger()
 try {
+  const forward = parseLlmForward(process.env.AGENT_OPS_LLM_FORWARD)
+  if (forward) await startLlmForward(forward.port, forward.socketPath)
   const runner = startRunner(process.env, { log })
   const stop = (signal: NodeJS.Signals) => {
     log.info('signal received', { signal })

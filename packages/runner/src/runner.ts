@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { AgentEvent, RunnerSessionConfig } from '@agent-ops/protocol'
 import { AgentSupervisor } from './agent-supervisor.ts'
 import type { PolicyRequest } from './bridge-state.ts'
+import { waitForClaim } from './claim.ts'
 import { ControlLink, type PromptMessage } from './control-link.ts'
 import { DeltaCoalescer } from './delta-coalescer.ts'
 import { parseRunnerEnv } from './env.ts'
@@ -125,7 +126,9 @@ export function startRunner(rawEnv: NodeJS.ProcessEnv, opts: StartRunnerOptions 
     return stopping
   }
 
-  link.start()
+  // A warm runner (see claim.ts) brings OpenCode up now and connects once a session claims its sandbox.
+  if (env.claimFile) void waitForClaim(env.claimFile).then(() => link.start())
+  else link.start()
   supervisor.start().catch((error) => {
     log.error('agent supervisor failed', { error })
     void shutdown(1, true)

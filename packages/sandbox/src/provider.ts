@@ -33,11 +33,35 @@ export type RunnerLaunch = {
   controlToken: string
   /** OpenCode provider configuration computed by the server (points at the LLM proxy). */
   opencodeConfig: Record<string, unknown>
+  /** Warm pool: start the agent now, connect to the server only after claim(). */
+  waitForClaim?: boolean
 }
 
 export type SandboxState = 'running' | 'stopped' | 'missing'
 
 export type ExecResult = { exitCode: number; stdout: string; stderr: string }
+
+/**
+ * A sandbox whose runner reaches the server over a Unix socket of its own: the server listens on `socketPath`
+ * for this sandbox only, so a connection on it can only ever belong to this session.
+ */
+export type ControlChannel = {
+  /** Host path of the socket the server listens on. */
+  socketPath: string
+  /** The runner's control URL, as seen from inside the sandbox. */
+  controlUrl: string
+  /** The server's base URL as seen from inside (the LLM proxy), forwarded to the socket by the runner. */
+  serverUrl: string
+}
+
+/** Resource use and limit events (counters since the sandbox was created). */
+export type SandboxUsage = {
+  memoryBytes: number
+  oomKills: number
+  pidsLimitHits: number
+  diskUsedBytes: number
+  diskBytes: number
+}
 
 export interface SandboxProvider {
   readonly name: string
@@ -53,6 +77,15 @@ export interface SandboxProvider {
   exec?(handle: SandboxHandle, command: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>
   /** Stops everything and removes every trace of the sandbox. Idempotent. */
   destroy(handle: SandboxHandle): Promise<void>
+  /** Set when the runner must use a per-sandbox Unix socket instead of the server's TCP address. */
+  controlChannel?(handle: SandboxHandle): ControlChannel
+  usage?(handle: SandboxHandle): Promise<SandboxUsage>
+  /** Warm pool: lets a runner started with `waitForClaim` connect (its session now exists). */
+  claim?(handle: SandboxHandle): Promise<void>
+  /** Whether the agent inside is up (the runner recorded its agent session). */
+  agentReady?(handle: SandboxHandle): Promise<boolean>
+  /** Removes this provider's sandboxes that `keep` does not name (leftovers of a crash); returns their ids. */
+  sweep?(keep: ReadonlySet<string>): Promise<string[]>
 }
 
 /**

@@ -61,4 +61,19 @@ describe('loadConfig', () => {
   it('refuses a short admin token', () => {
     expect(() => loadConfig({}, { AGENT_OPS_ADMIN_TOKEN: 'short' })).toThrow(/at least 16/)
   })
+
+  it('has sandbox settings with safe defaults, and a strict flag for running without isolation', () => {
+    const config = loadConfig({}, {})
+    expect(config.unsafeNoIsolation).toBe(false)
+    expect(config.sandboxUidFirst).toBeGreaterThanOrEqual(1000)
+    expect(config.sandboxNetwork).toBe('on')
+    expect(config.memoryBudgetBytes).toBeGreaterThan(0)
+    // One sandbox directory per data directory: two servers never sweep each other's sandboxes.
+    expect(config.sandboxDir).toMatch(/^\/var\/lib\/agent-ops\/sandboxes\/[0-9a-f]{12}$/)
+    expect(loadConfig({ dataDir: '/tmp/other' }, {}).sandboxDir).not.toBe(config.sandboxDir)
+    expect(loadConfig({}, { AGENT_OPS_UNSAFE_NO_ISOLATION: '1' }).unsafeNoIsolation).toBe(true)
+    expect(loadConfig({}, { AGENT_OPS_UNSAFE_NO_ISOLATION: '0' }).unsafeNoIsolation).toBe(false)
+    expect(() => loadConfig({}, { AGENT_OPS_SANDBOX_UID_FIRST: '0' })).toThrow(/AGENT_OPS_SANDBOX_UID_FIRST/)
+    expect(() => loadConfig({}, { AGENT_OPS_SANDBOX_NETWORK: 'maybe' })).toThrow(/AGENT_OPS_SANDBOX_NETWORK/)
+  })
 })

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { homedir } from 'node:os'
-import { resolve } from 'node:path'
+import { homedir, totalmem } from 'node:os'
+import { join, resolve } from 'node:path'
 import { ModelRef, PermissionPolicy } from '@agent-ops/protocol'
 import { z } from 'zod'
 
@@ -11,6 +12,10 @@ import { z } from 'zod'
 const port = z.coerce.number().int().min(0).max(65_535)
 const url = z.url({ message: 'must be an http(s) URL' })
 const positiveMs = z.coerce.number().int().positive()
+const bytes = z.coerce.number().int().positive()
+/** A boolean from the environment or a file: only 1/true/yes mean yes ("0" must not coerce to true). */
+const flag = z.union([z.boolean(), z.string().transform((v) => /^(1|true|yes)$/i.test(v))])
+const GiB = 1024 ** 3
 
 export const ConfigSchema = z.object({
   port: port.default(8787),
@@ -39,8 +44,47 @@ export const ConfigSchema = z.object({
   sseHeartbeatMs: positiveMs.default(15_000),
   /** Directory of the built web client; the server serves it at `/`. */
   clientDir: z.string().optional(),
+  /**
+   * Development only: run sessions as plain processes of the server's user, with no isolation at all.
+   * Without it the server refuses sessions when bubblewrap isolation is unavailable.
+   */
+  unsafeNoIsolation: flag.default(false),
+  /**
+   * Where sandboxes live (workspace volumes, control sockets); outside dataDir, which sandboxes must not reach.
+   * Default: /var/lib/agent-ops/sandboxes/<hash of dataDir>, so two servers never share (and sweep) one.
+   */
+  sandboxDir: z.string().min(1).optional(),
+  /** Machine-wide record of which sandbox holds which uid (shared by every server on the machine). */
+  sandboxUidPoolDir: z.string().min(1).default('/var/lib/agent-ops/uids'),
+  /** First host uid (and gid) handed to sandboxes; one per sandbox, never shared, never root. */
+  sandboxUidFirst: z.coerce.number().int().min(1000).default(900_000),
+  sandboxUidCount: z.coerce.number().int().positive().default(10_000),
+  sandboxMemoryBytes: bytes.default(2 * GiB),
+  /** Swap on top of sandboxMemoryBytes. */
+  sandboxSwapBytes: z.coerce.number().int().nonnegative().default(0),
+  /** CPU per sandbox in thousandths of a core. */
+  sandboxCpuMillicores: z.coerce.number().int().positive().default(1000),
+  sandboxPidsMax: z.coerce.number().int().positive().default(1024),
+  /** Size of each sandbox's volume (workspace, home and agent data). */
+  sandboxDiskBytes: bytes.default(10 * GiB),
+  /** Outbound network for sandboxes (slirp4netns); never a route to the host's loopback. */
+  sandboxNetwork: z.enum(['on', 'off']).default('on'),
+  /** An idle session (ready, no queued message) hibernates after this long; 0 never hibernates. */
+  idleTimeoutMs: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(30 * 60_000),
+  /** Pre-started sandboxes (runner and agent up) that new sessions claim; 0 disables the pool. */
+  warmPoolSize: z.coerce.number().int().nonnegative().default(0),
+  /** Sessions one person may have running (not hibernated, stopped or failed) at once. */
+  maxActiveSessionsPerUser: z.coerce.number().int().positive().default(10),
+  /** Memory all running sandboxes (and the warm pool) may reserve together, at sandboxMemoryBytes each. */
+  memoryBudgetBytes: bytes.default(() => Math.floor(totalmem() * 0.75)),
+  /** How often sandboxes' resource counters are read, to report limit hits as `sandbox.limit` events. */
+  sandboxMonitorMs: positiveMs.default(2_000),
 })
-export type Config = z.output<typeof ConfigSchema>
+export type Config = Omit<z.output<typeof ConfigSchema>, 'sandboxDir'> & { sandboxDir: string }
 export type ConfigInput = z.input<typeof ConfigSchema>
 
 const envNames: Record<keyof Config, string> = {
@@ -64,6 +108,22 @@ const envNames: Record<keyof Config, string> = {
   reconnectTimeoutMs: 'AGENT_OPS_RECONNECT_TIMEOUT_MS',
   sseHeartbeatMs: 'AGENT_OPS_SSE_HEARTBEAT_MS',
   clientDir: 'AGENT_OPS_CLIENT_DIR',
+  unsafeNoIsolation: 'AGENT_OPS_UNSAFE_NO_ISOLATION',
+  sandboxDir: 'AGENT_OPS_SANDBOX_DIR',
+  sandboxUidPoolDir: 'AGENT_OPS_SANDBOX_UID_POOL_DIR',
+  sandboxUidFirst: 'AGENT_OPS_SANDBOX_UID_FIRST',
+  sandboxUidCount: 'AGENT_OPS_SANDBOX_UID_COUNT',
+  sandboxMemoryBytes: 'AGENT_OPS_SANDBOX_MEMORY_BYTES',
+  sandboxSwapBytes: 'AGENT_OPS_SANDBOX_SWAP_BYTES',
+  sandboxCpuMillicores: 'AGENT_OPS_SANDBOX_CPU_MILLICORES',
+  sandboxPidsMax: 'AGENT_OPS_SANDBOX_PIDS_MAX',
+  sandboxDiskBytes: 'AGENT_OPS_SANDBOX_DISK_BYTES',
+  sandboxNetwork: 'AGENT_OPS_SANDBOX_NETWORK',
+  idleTimeoutMs: 'AGENT_OPS_IDLE_TIMEOUT_MS',
+  warmPoolSize: 'AGENT_OPS_WARM_POOL_SIZE',
+  maxActiveSessionsPerUser: 'AGENT_OPS_MAX_ACTIVE_SESSIONS_PER_USER',
+  memoryBudgetBytes: 'AGENT_OPS_MEMORY_BUDGET_BYTES',
+  sandboxMonitorMs: 'AGENT_OPS_SANDBOX_MONITOR_MS',
 }
 export const configEnvNames: Readonly<Record<keyof Config, string>> = envNames
 
@@ -101,6 +161,10 @@ function fromFile(path: string): Record<string, unknown> {
   }
 }
 
+function defaultSandboxDir(dataDir: string): string {
+  return join('/var/lib/agent-ops/sandboxes', createHash('sha256').update(dataDir).digest('hex').slice(0, 12))
+}
+
 /** Reads and validates the configuration; throws ConfigError listing every problem with its variable name. */
 export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const file = env.AGENT_OPS_CONFIG ? fromFile(env.AGENT_OPS_CONFIG) : {}
@@ -115,5 +179,11 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
     })
     throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`)
   }
-  return { ...result.data, dataDir: resolve(result.data.dataDir) }
+  const dataDir = resolve(result.data.dataDir)
+  return {
+    ...result.data,
+    dataDir,
+    sandboxDir: resolve(result.data.sandboxDir ?? defaultSandboxDir(dataDir)),
+    sandboxUidPoolDir: resolve(result.data.sandboxUidPoolDir),
+  }
 }

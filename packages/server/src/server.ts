@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs'
+import type { Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { LocalProvider } from '@agent-ops/sandbox'
+import { type ControlChannel, type ExecResult, SandboxError } from '@agent-ops/sandbox'
 import { serve as serveHttp } from '@hono/node-server'
 import { loadAdminTokenHash, setupAdminToken } from './auth/admin-token.ts'
 import { loadOrCreateSecretKey } from './auth/secret-key.ts'
@@ -16,16 +17,22 @@ import { configuredProviders } from './llm/providers.ts'
 import { createLogger } from './logger.ts'
 import { InProcessEventBus } from './realtime/pubsub.ts'
 import { RunnerHub } from './realtime/runner-hub.ts'
+import { Admission } from './sessions/admission.ts'
 import { AgentEvents } from './sessions/agent-events.ts'
+import { ControlSockets } from './sessions/control-sockets.ts'
 import { Dispatcher } from './sessions/dispatcher.ts'
 import { EventLog } from './sessions/event-log.ts'
+import { IdleHibernation } from './sessions/idle-hibernation.ts'
 import { KeyedLock } from './sessions/keyed-lock.ts'
 import { PromptQueue } from './sessions/prompt-queue.ts'
 import { Recovery } from './sessions/recovery.ts'
 import { SandboxControl } from './sessions/sandbox-control.ts'
+import { SandboxMonitor } from './sessions/sandbox-monitor.ts'
+import { setUpSandboxes } from './sessions/sandbox-setup.ts'
 import { SessionService } from './sessions/session-service.ts'
 import { SessionStore } from './sessions/session-store.ts'
 import { Transitions } from './sessions/transitions.ts'
+import { WarmPool } from './sessions/warm-pool.ts'
 
 export const version = '0.1.0'
 
@@ -33,6 +40,10 @@ export type RunningServer = {
   url: string
   port: number
   dataDir: string
+  /** How many warm sandboxes have their agent up (benchmarks and tests wait for the pool). */
+  warmReady(): Promise<number>
+  /** Runs a command inside a session's running sandbox, as its agent (operators and tests). */
+  sandboxExec(sessionId: string, command: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>
   /** Stops accepting requests and closes the database. Sandboxes keep running and are re-adopted next start. */
   close(): Promise<void>
 }
@@ -55,11 +66,8 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
     demo: config.demo,
     logger,
   })
-  const sandboxProvider = new LocalProvider({
-    rootDir: join(config.dataDir, 'sandboxes'),
-    runnerEntry: fileURLToPath(import.meta.resolve('@agent-ops/runner/main')),
-  })
-  if (sandboxProvider.capabilities.isolation === 'none') {
+  const { provider: sandboxProvider, isolationProblem } = await setUpSandboxes(config, logger)
+  if (sandboxProvider.capabilities.isolation === 'none' && !isolationProblem) {
     logger.warn(
       { provider: sandboxProvider.name },
       'SESSIONS ARE NOT ISOLATED: the agent runs as this user with access to this machine. Do not run untrusted work.',
@@ -90,14 +98,25 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
   agentEvents = new AgentEvents({ log, store, transitions, dispatcher, bus })
 
   let serverUrl = ''
+  let httpServer: ReturnType<typeof serveHttp> | undefined
+  let fetchHandler: ((request: Request, env: unknown) => Response | Promise<Response>) | undefined
+  const channels = new ControlSockets({
+    fetch: (request, env) => fetchHandler!(request, env),
+    upgradeTarget: () => httpServer as HttpServer,
+    store,
+    secretKey,
+    logger,
+  })
   const sandbox = new SandboxControl({
     provider: sandboxProvider,
     store,
     log,
     transitions,
+    channels,
+    runners: hub,
     logger,
     // Fresh session tokens at every launch: only their hashes are stored.
-    launch: async (sessionId) => {
+    launch: async (sessionId: string, channel?: ControlChannel) => {
       const controlToken = generateToken('aops_ctl')
       const llmToken = generateToken('aops_llm')
       await store.update(sessionId, {
@@ -106,12 +125,12 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
       })
       const row = await store.row(sessionId)
       return {
-        controlUrl: `${serverUrl.replace(/^http/, 'ws')}/internal/runner`,
+        controlUrl: channel?.controlUrl ?? `${serverUrl.replace(/^http/, 'ws')}/internal/runner`,
         controlToken,
         opencodeConfig: opencodeProviderConfig({
           providers,
           catalog: await catalog.list(),
-          serverUrl,
+          serverUrl: channel?.serverUrl ?? serverUrl,
           llmToken,
           model: row.model,
         }),
@@ -127,6 +146,56 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
     reconnectTimeoutMs: config.reconnectTimeoutMs,
     logger,
   })
+  const admission = new Admission({
+    store,
+    lock,
+    limits: {
+      maxActiveSessionsPerUser: config.maxActiveSessionsPerUser,
+      memoryBudgetBytes: config.memoryBudgetBytes,
+      sandboxMemoryBytes: config.sandboxMemoryBytes,
+    },
+    reservedBytes: () => warmPool.held * config.sandboxMemoryBytes,
+  })
+  const warmPool: WarmPool = new WarmPool({
+    size: config.warmPoolSize,
+    provider: sandboxProvider,
+    channels,
+    store,
+    log,
+    transitions,
+    fits: () => admission.fitsOneMore(),
+    logger,
+    warmLaunch: async (channel) => {
+      const controlToken = generateToken('aops_ctl')
+      const llmToken = generateToken('aops_llm')
+      const models = await catalog.list()
+      return {
+        controlTokenHash: hashToken(secretKey, controlToken),
+        llmTokenHash: hashToken(secretKey, llmToken),
+        launch: {
+          controlUrl: channel?.controlUrl ?? `${serverUrl.replace(/^http/, 'ws')}/internal/runner`,
+          controlToken,
+          // The default model; each prompt names its session's model anyway.
+          opencodeConfig: opencodeProviderConfig({
+            providers,
+            catalog: models,
+            serverUrl: channel?.serverUrl ?? serverUrl,
+            llmToken,
+            model: models.defaultModel ?? '',
+          }),
+        },
+      }
+    },
+  })
+  const idle = new IdleHibernation({
+    store,
+    queue,
+    sandbox,
+    transitions,
+    idleTimeoutMs: config.idleTimeoutMs,
+    logger,
+  })
+  const monitor = new SandboxMonitor({ store, log, sandbox, intervalMs: config.sandboxMonitorMs, logger })
   const sessions = new SessionService({
     store,
     queue,
@@ -139,6 +208,9 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
     secretKey,
     sandboxProvider: sandboxProvider.name,
     defaults: { permissionPolicy: config.permissionPolicy },
+    admission,
+    claimWarm: (sessionId) => warmPool.claim(sessionId),
+    isolationProblem,
     logger,
   })
 
@@ -164,6 +236,8 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
   })
 
   const server = serveHttp({ fetch: app.fetch, port: config.port, hostname: config.host })
+  httpServer = server
+  fetchHandler = app.fetch
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -179,6 +253,9 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
   serverUrl = `http://127.0.0.1:${port}`
   // Sandboxes left by a previous run: re-adopt the live ones, fail the dead ones.
   await recovery.recoverAfterRestart()
+  await idle.armReady()
+  monitor.start()
+  if (!isolationProblem) warmPool.fill()
 
   if (admin.generatedToken) {
     process.stderr.write(
@@ -195,9 +272,20 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
     url: serverUrl,
     port,
     dataDir: config.dataDir,
+    warmReady: () => warmPool.readyCount(),
+    sandboxExec: async (sessionId, command, opts) => {
+      const handle = await sandbox.handle(sessionId)
+      if (!handle || !sandboxProvider.exec)
+        throw new SandboxError('permanent', `session ${sessionId} has no sandbox that can run commands`)
+      return sandboxProvider.exec(handle, command, opts)
+    },
     close: async () => {
       transitions.disarmAll()
+      idle.stop()
+      monitor.stop()
       hub.closeAll()
+      await warmPool.close()
+      await channels.closeAll()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         if ('closeAllConnections' in server) server.closeAllConnections()

@@ -14,7 +14,8 @@ const auth = { authorization: `Bearer ${adminToken}`, 'content-type': 'applicati
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'aops-api-'))
-  server = await serve({ port: 0, dataDir, adminToken, logLevel: 'silent' })
+  // Not about isolation: the local provider (health reports isolation "none").
+  server = await serve({ port: 0, dataDir, adminToken, logLevel: 'silent', unsafeNoIsolation: true })
 })
 afterAll(async () => {
   await server?.close()

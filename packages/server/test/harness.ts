@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { SessionEvent } from '@agent-ops/protocol'
 import { type Client, createClient } from '@agent-ops/sdk'
-import { type ConfigInput, type RunningServer, serve } from '@agent-ops/server'
+import { type ConfigInput, loadConfig, type RunningServer, serve } from '@agent-ops/server'
 import { type Script, type ScriptedModel, startScriptedModel } from '@agent-ops/testkit'
 
 export const adminToken = 'test-admin-token-0123456789'
@@ -17,23 +17,36 @@ export type TestServer = {
   client: Client
   model: ScriptedModel
   dataDir: string
+  /** Set for isolated servers: where the bubblewrap sandboxes live. */
+  sandboxDir?: string
   workspaceOf(sessionId: string): string
   stateDirOf(sessionId: string): string
   close(): Promise<void>
 }
 
 /**
+ * The machine-wide uid allocations (the server's default). Every server on a machine must share one record:
+ * two records handing out the same range would give two sandboxes one uid.
+ */
+export const uidPoolDir = loadConfig({}, {}).sandboxUidPoolDir
+
+/**
  * Boots the real server (real SQLite file, real runner and OpenCode per session) against testkit's scripted
- * model on loopback, and returns the same typed client the CLI uses (STYLE.md habit 9).
+ * model on loopback, and returns the same typed client the CLI uses (STYLE.md habit 9). Sessions run without
+ * isolation (the `local` provider) unless `isolated`, which uses real bubblewrap sandboxes.
  */
 export async function createTestServer(
-  opts: { script?: Script; modelApiKey?: string; config?: ConfigInput } = {},
+  opts: { script?: Script; modelApiKey?: string; config?: ConfigInput; isolated?: boolean } = {},
 ): Promise<TestServer> {
   const model = await startScriptedModel({
     script: opts.script ?? { exchanges: [] },
     apiKey: opts.modelApiKey,
   })
   const dataDir = mkdtempSync(join(tmpdir(), 'aops-test-'))
+  const sandboxDir = opts.isolated ? mkdtempSync(join(tmpdir(), 'aops-sandboxes-')) : undefined
+  const isolation: ConfigInput = sandboxDir
+    ? { unsafeNoIsolation: false, sandboxDir }
+    : { unsafeNoIsolation: true }
   const server = await serve({
     port: 0,
     dataDir,
@@ -42,6 +55,7 @@ export async function createTestServer(
     openaiCompatibleUrl: model.openaiBaseUrl,
     openaiCompatibleKey: opts.modelApiKey,
     defaultModel: scriptedModelRef,
+    ...isolation,
     ...opts.config,
   })
   const client = createClient({ baseUrl: server.url, token: adminToken })
@@ -50,13 +64,17 @@ export async function createTestServer(
     client,
     model,
     dataDir,
-    workspaceOf: (id) => join(dataDir, 'sandboxes', id, 'workspace'),
-    stateDirOf: (id) => join(dataDir, 'sandboxes', id, 'state'),
+    sandboxDir,
+    workspaceOf: (id) =>
+      sandboxDir ? join(sandboxDir, id, 'volume', 'workspace') : join(dataDir, 'sandboxes', id, 'workspace'),
+    stateDirOf: (id) =>
+      sandboxDir ? join(sandboxDir, id, 'volume', 'state') : join(dataDir, 'sandboxes', id, 'state'),
     close: async () => {
       await stopAllSessions(client)
       await server.close()
       await model.close()
       rmSync(dataDir, { recursive: true, force: true })
+      if (sandboxDir) rmSync(sandboxDir, { recursive: true, force: true })
     },
   }
 }
@@ -123,7 +141,7 @@ const cliMain = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url))
 /** The server as its own process (`agent-ops serve`), for tests that kill it. */
 export async function startServerProcess(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, [cliMain, 'serve'], {
-    env: { ...process.env, AGENT_OPS_LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, AGENT_OPS_LOG_LEVEL: 'info', AGENT_OPS_UNSAFE_NO_ISOLATION: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

@@ -7,7 +7,8 @@ export function registerServeCommand(program: Command): void {
     .description('run the Agent Ops server (other settings come from AGENT_OPS_* environment variables)')
     .option('--port <port>', 'port to listen on', parsePort)
     .option('--data-dir <dir>', 'where the database and secrets live')
-    .action(async (options: { port?: number; dataDir?: string }) => {
+    .option('--unsafe-no-isolation', 'run sessions without a sandbox (development only; loudly logged)')
+    .action(async (options: { port?: number; dataDir?: string; unsafeNoIsolation?: boolean }) => {
       // Loaded lazily: the server pulls in the database and sandbox code the other commands never need.
       const { serve, ConfigError } = await import('@agent-ops/server')
       let server: Awaited<ReturnType<typeof serve>>

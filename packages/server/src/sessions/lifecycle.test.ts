@@ -1,6 +1,15 @@
 import { SessionStatus } from '@agent-ops/protocol'
 import { describe, expect, it } from 'vitest'
-import { canDispatch, canTransition, deadlineMs, decideMessage, statusAfterAgentStatus } from './lifecycle.ts'
+import {
+  canDispatch,
+  canTransition,
+  deadlineMs,
+  decideMessage,
+  decideRecovery,
+  needsResume,
+  shouldHibernate,
+  statusAfterAgentStatus,
+} from './lifecycle.ts'
 
 const all = SessionStatus.options
 
@@ -97,5 +106,40 @@ describe('canDispatch and deadlines', () => {
     for (const s of ['stopping', 'hibernating'] as const) expect(deadlineMs(s, limits)).toBe(222)
     for (const s of ['ready', 'working', 'hibernated', 'stopped', 'failed'] as const)
       expect(deadlineMs(s, limits)).toBeUndefined()
+  })
+})
+
+describe('hibernation decisions', () => {
+  it('resumes hibernated sessions on a message', () => {
+    expect(needsResume('hibernated')).toBe(true)
+    expect(needsResume('hibernating')).toBe(true)
+    expect(needsResume('ready')).toBe(false)
+  })
+  it('hibernates only an idle ready session with nothing queued, and never with a 0 timeout', () => {
+    expect(shouldHibernate('ready', 0, 1000)).toBe(true)
+    expect(shouldHibernate('ready', 1, 1000)).toBe(false)
+    expect(shouldHibernate('working', 0, 1000)).toBe(false)
+    expect(shouldHibernate('ready', 0, 0)).toBe(false)
+  })
+})
+
+describe('decideRecovery', () => {
+  it('re-adopts live sandboxes', () => {
+    for (const s of ['starting', 'ready', 'working', 'resuming'] as const)
+      expect(decideRecovery(s, 'running')).toEqual({ action: 'readopt' })
+  })
+  it('hibernates an idle session whose sandbox died with its files intact', () => {
+    expect(decideRecovery('ready', 'stopped')).toEqual({ action: 'hibernate' })
+    expect(decideRecovery('hibernating', 'running')).toEqual({ action: 'hibernate' })
+  })
+  it('fails a session whose sandbox died mid-work, with a reason', () => {
+    for (const s of ['working', 'starting', 'pending', 'provisioning'] as const)
+      expect(decideRecovery(s, 'missing')).toMatchObject({ action: 'fail' })
+    expect(decideRecovery('working', 'stopped')).toMatchObject({ action: 'fail' })
+  })
+  it('finishes a stop and leaves settled sessions alone', () => {
+    expect(decideRecovery('stopping', 'running')).toEqual({ action: 'teardown-then', to: 'stopped' })
+    for (const s of ['hibernated', 'stopped', 'failed'] as const)
+      expect(decideRecovery(s, 'missing')).toEqual({ action: 'none' })
   })
 })

@@ -73,3 +73,46 @@ export function deadlineMs(
       return undefined
   }
 }
+
+/** A message to a hibernated (or hibernating) session wakes it: the message then waits in the queue. */
+export function needsResume(status: SessionStatus): boolean {
+  return status === 'hibernated' || status === 'hibernating'
+}
+
+/** Whether an idle timer that fired should hibernate the session now. */
+export function shouldHibernate(
+  status: SessionStatus,
+  queuedMessages: number,
+  idleTimeoutMs: number,
+): boolean {
+  return idleTimeoutMs > 0 && status === 'ready' && queuedMessages === 0
+}
+
+/**
+ * What becomes of a session found after a restart, given whether its sandbox still runs and whether its files
+ * survived: re-adopt (wait for the runner), finish what it was doing, or settle it.
+ */
+export type RecoveryDecision =
+  | { action: 'readopt' }
+  | { action: 'teardown-then'; to: 'stopped' }
+  | { action: 'hibernate' }
+  | { action: 'fail'; reason: string }
+  | { action: 'none' }
+
+export function decideRecovery(
+  status: SessionStatus,
+  sandbox: 'running' | 'stopped' | 'missing',
+): RecoveryDecision {
+  if (status === 'stopping') return { action: 'teardown-then', to: 'stopped' }
+  if (status === 'hibernating') return { action: 'hibernate' }
+  const running = ['starting', 'ready', 'working', 'resuming'].includes(status)
+  if (running && sandbox === 'running') return { action: 'readopt' }
+  // Idle when the server died and its files are intact: nothing is lost by treating it as hibernated.
+  if (status === 'ready' && sandbox === 'stopped') return { action: 'hibernate' }
+  if (running || status === 'pending' || status === 'provisioning')
+    return {
+      action: 'fail',
+      reason: `the server restarted while the session was ${status} and its sandbox did not survive`,
+    }
+  return { action: 'none' }
+}

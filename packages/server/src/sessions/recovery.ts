@@ -1,6 +1,7 @@
-import type { SessionStatus } from '@agent-ops/protocol'
+import { SessionStatus } from '@agent-ops/protocol'
 import type { Logger } from '../logger.ts'
 import type { Dispatcher } from './dispatcher.ts'
+import { decideRecovery } from './lifecycle.ts'
 import type { RunnerLinks } from './ports.ts'
 import type { SandboxControl } from './sandbox-control.ts'
 import type { SessionStore } from './session-store.ts'
@@ -30,7 +31,10 @@ export class Recovery {
     deps.transitions.onDeadline = (id, status) => void this.#onDeadline(id, status)
   }
 
-  /** Run once at start-up, before the server accepts requests. */
+  /**
+   * Run once at start-up, before the server accepts requests: re-adopts live sandboxes (listening on their
+   * control sockets again), settles dead ones, and removes sandboxes no session knows (a crash mid-create).
+   */
   async recoverAfterRestart(): Promise<void> {
     const { store, transitions, sandbox, logger, reconnectTimeoutMs } = this.#d
     const rows = await store.withStatus([
@@ -42,19 +46,48 @@ export class Recovery {
     ])
     for (const row of rows) {
       const status = row.status as SessionStatus
-      if (status === 'stopping') {
-        await sandbox.teardown(row.id)
-        await transitions.to(row.id, 'stopped')
-      } else if (runningStates.includes(status) && (await sandbox.isRunning(row.id))) {
-        logger.info({ sessionId: row.id, status }, 'waiting for the runner to reconnect')
-        transitions.arm(row.id, status, reconnectTimeoutMs)
-      } else {
-        await this.#fail(
-          row.id,
-          `the server restarted while the session was ${status} and its sandbox did not survive`,
-        )
+      const handle = await sandbox.handle(row.id)
+      const state = handle ? await sandbox.provider.status(handle) : 'missing'
+      const decision = decideRecovery(status, state)
+      switch (decision.action) {
+        case 'readopt':
+          logger.info({ sessionId: row.id, status }, 'waiting for the runner to reconnect')
+          await sandbox.reattach(row.id)
+          transitions.arm(row.id, status, reconnectTimeoutMs)
+          break
+        case 'teardown-then':
+          await sandbox.teardown(row.id)
+          await transitions.to(row.id, decision.to)
+          break
+        case 'hibernate':
+          logger.info({ sessionId: row.id, status }, 'sandbox stopped while idle: hibernating the session')
+          if (status === 'hibernating') {
+            if (handle) await sandbox.provider.hibernate?.(handle)
+            await transitions.to(row.id, 'hibernated')
+          } else await sandbox.hibernate(row.id)
+          break
+        case 'fail':
+          await this.#fail(row.id, decision.reason)
+          break
+        case 'none':
+          break
       }
     }
+    await this.#sweep()
+  }
+
+  /** Sandboxes of this server that no session (other than stopped ones) refers to any more. */
+  async #sweep() {
+    const { store, sandbox, logger } = this.#d
+    if (!sandbox.provider.sweep) return
+    const keep = new Set<string>()
+    const rows = await store.withStatus(SessionStatus.options.filter((s) => s !== 'stopped'))
+    for (const row of rows) {
+      const handle = await sandbox.handle(row.id)
+      if (handle) keep.add(handle.sandboxId)
+    }
+    const removed = await sandbox.provider.sweep(keep)
+    if (removed.length > 0) logger.info({ removed }, 'removed leftover sandboxes')
   }
 
   /** The runner's connection closed: give it a grace period to come back before failing the session. */

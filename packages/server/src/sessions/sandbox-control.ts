@@ -1,11 +1,14 @@
-import type { RunnerLaunch, SandboxHandle, SandboxProvider } from '@agent-ops/sandbox'
+import type { ControlChannel, RunnerLaunch, SandboxHandle, SandboxProvider } from '@agent-ops/sandbox'
 import { SandboxError } from '@agent-ops/sandbox'
 import type { Logger } from '../logger.ts'
+import type { ControlSockets } from './control-sockets.ts'
 import type { EventLog } from './event-log.ts'
+import type { RunnerLinks } from './ports.ts'
 import type { SessionStore } from './session-store.ts'
 import type { Transitions } from './transitions.ts'
 
-export type LaunchFactory = (sessionId: string) => Promise<RunnerLaunch>
+/** The runner's launch settings; `channel` is set when the runner reaches the server over its own socket. */
+export type LaunchFactory = (sessionId: string, channel?: ControlChannel) => Promise<RunnerLaunch>
 
 export type SandboxControlDeps = {
   provider: SandboxProvider
@@ -13,10 +16,12 @@ export type SandboxControlDeps = {
   log: EventLog
   transitions: Transitions
   launch: LaunchFactory
+  channels: ControlSockets
+  runners: RunnerLinks
   logger: Logger
 }
 
-/** Creates, starts and tears down a session's sandbox, reporting boot progress as events. */
+/** Creates, starts, hibernates, resumes and tears down a session's sandbox, reporting boot progress as events. */
 export class SandboxControl {
   readonly #deps: SandboxControlDeps
 
@@ -24,23 +29,75 @@ export class SandboxControl {
     this.#deps = deps
   }
 
+  get provider(): SandboxProvider {
+    return this.#deps.provider
+  }
+
   /** pending -> provisioning -> starting; the runner's hello and agent.ready take it on to ready. */
   async boot(sessionId: string): Promise<void> {
-    const { provider, store, log, transitions, launch } = this.#deps
+    const { provider, store, log, transitions } = this.#deps
     try {
       if (!(await transitions.to(sessionId, 'provisioning'))) return
       const handle = await provider.create({ sessionId })
       await store.update(sessionId, { sandbox_handle: JSON.stringify(handle) })
       await log.append(sessionId, { type: 'session.progress', data: { step: 'sandbox.created' } })
       if (!(await transitions.to(sessionId, 'starting'))) return this.teardown(sessionId)
-      await provider.start(handle, await launch(sessionId))
+      await provider.start(handle, await this.#launch(sessionId, handle))
     } catch (error) {
-      const reason =
-        error instanceof SandboxError ? error.message : `sandbox start failed: ${(error as Error).message}`
-      this.#deps.logger.error({ sessionId, err: error }, 'boot failed')
-      await transitions.to(sessionId, 'failed', reason)
-      await this.teardown(sessionId, { keepFiles: true })
+      await this.#failed(sessionId, error, 'sandbox start failed')
     }
+  }
+
+  /** ready -> hibernating -> hibernated: every process stops; the workspace and the agent's data stay. */
+  async hibernate(sessionId: string): Promise<boolean> {
+    const { provider, transitions, runners, channels } = this.#deps
+    const handle = await this.handle(sessionId)
+    if (!handle || !provider.hibernate) return false
+    if (!(await transitions.to(sessionId, 'hibernating'))) return false
+    try {
+      runners.disconnect(sessionId)
+      await provider.hibernate(handle)
+      await channels.close(sessionId)
+      return await transitions.to(sessionId, 'hibernated')
+    } catch (error) {
+      await this.#failed(sessionId, error, 'hibernation failed')
+      return false
+    }
+  }
+
+  /** hibernated -> resuming; the runner's agent.ready (same conversation, same workspace) makes it ready. */
+  async resume(sessionId: string): Promise<boolean> {
+    const { provider, transitions } = this.#deps
+    const handle = await this.handle(sessionId)
+    if (!handle || !provider.resume) return false
+    if (!(await transitions.to(sessionId, 'resuming'))) return false
+    try {
+      await provider.resume(handle, await this.#launch(sessionId, handle))
+      return true
+    } catch (error) {
+      await this.#failed(sessionId, error, 'resume failed')
+      return false
+    }
+  }
+
+  /** Listens on a re-adopted sandbox's control socket again, so its runner can reconnect. */
+  async reattach(sessionId: string): Promise<void> {
+    const handle = await this.handle(sessionId)
+    const channel = handle && this.#deps.provider.controlChannel?.(handle)
+    if (channel) await this.#deps.channels.listen(sessionId, channel.socketPath)
+  }
+
+  async #launch(sessionId: string, handle: SandboxHandle): Promise<RunnerLaunch> {
+    const channel = this.#deps.provider.controlChannel?.(handle)
+    if (channel) await this.#deps.channels.listen(sessionId, channel.socketPath)
+    return this.#deps.launch(sessionId, channel)
+  }
+
+  async #failed(sessionId: string, error: unknown, what: string) {
+    const reason = error instanceof SandboxError ? error.message : `${what}: ${(error as Error).message}`
+    this.#deps.logger.error({ sessionId, err: error }, what)
+    await this.#deps.transitions.to(sessionId, 'failed', reason)
+    await this.teardown(sessionId, { keepFiles: true })
   }
 
   async handle(sessionId: string): Promise<SandboxHandle | undefined> {
@@ -55,7 +112,8 @@ export class SandboxControl {
 
   /** Stops the sandbox's processes; removes its files unless `keepFiles` (a failed session keeps them to inspect). */
   async teardown(sessionId: string, opts: { keepFiles?: boolean } = {}): Promise<void> {
-    const { provider, logger } = this.#deps
+    const { provider, logger, channels } = this.#deps
+    await channels.close(sessionId)
     const handle = await this.handle(sessionId)
     if (!handle) return
     try {

@@ -8,11 +8,12 @@ import {
   type SessionStatus,
 } from '@agent-ops/protocol'
 import { generateToken, hashToken } from '../auth/tokens.ts'
-import { conflict, DomainError } from '../errors.ts'
+import { conflict, DomainError, unavailable } from '../errors.ts'
 import { newId } from '../ids.ts'
 import type { ModelCatalog } from '../llm/model-catalog.ts'
 import { noProviderMessage } from '../llm/providers.ts'
 import type { Logger } from '../logger.ts'
+import type { Admission } from './admission.ts'
 import type { Dispatcher } from './dispatcher.ts'
 import type { EventLog } from './event-log.ts'
 import { decideMessage } from './lifecycle.ts'
@@ -34,6 +35,11 @@ export type SessionServiceDeps = {
   secretKey: Buffer
   sandboxProvider: string
   defaults: { permissionPolicy: 'allow' | 'deny' }
+  admission: Admission
+  /** Claims a pre-started sandbox for a new session; false when none is available. */
+  claimWarm?: (sessionId: string) => Promise<boolean>
+  /** Set when sandboxes cannot be isolated here and the server was not told to run without isolation. */
+  isolationProblem?: string
   logger: Logger
 }
 
@@ -55,37 +61,40 @@ export class SessionService {
 
   async create(raw: CreateSessionInput, actor: Actor): Promise<Session> {
     const input = CreateSessionSchema.parse(raw)
-    const { store, log, queue, catalog, secretKey } = this.#d
+    const { store, log, queue, catalog, secretKey, isolationProblem } = this.#d
+    if (isolationProblem) throw unavailable(isolationProblem)
     if (!catalog.hasProviders) throw new DomainError('no_provider', noProviderMessage)
     const model = await this.#resolveModel(input.model)
     const id = newId('ses')
     const now = new Date().toISOString()
-    // Real tokens are minted when the runner is launched; until then the hashes match no token at all.
-    await store.insert({
-      id,
-      title: input.title ?? titleFrom(input.prompt),
-      model,
-      permissionPolicy: input.permissionPolicy ?? this.#d.defaults.permissionPolicy,
-      controlTokenHash: hashToken(secretKey, generateToken('unused')),
-      llmTokenHash: hashToken(secretKey, generateToken('unused')),
-      sandboxProvider: this.#d.sandboxProvider,
-      now,
+    const messageId = newId('msg')
+    await this.#d.admission.admit(actor.id, async () => {
+      // Real tokens are minted when the runner is launched; until then the hashes match no token at all.
+      await store.insert({
+        id,
+        title: input.title ?? titleFrom(input.prompt),
+        model,
+        permissionPolicy: input.permissionPolicy ?? this.#d.defaults.permissionPolicy,
+        controlTokenHash: hashToken(secretKey, generateToken('unused')),
+        llmTokenHash: hashToken(secretKey, generateToken('unused')),
+        sandboxProvider: this.#d.sandboxProvider,
+        now,
+      })
+      await queue.enqueue({
+        id: messageId,
+        sessionId: id,
+        text: input.prompt,
+        mode: 'followup',
+        authorId: actor.id,
+      })
     })
     await log.append(id, { type: 'session.status', data: { status: 'pending' } })
-    const messageId = newId('msg')
-    await queue.enqueue({
-      id: messageId,
-      sessionId: id,
-      text: input.prompt,
-      mode: 'followup',
-      authorId: actor.id,
-    })
     await log.append(id, {
       type: 'message.user',
       data: { messageId, text: input.prompt, mode: 'followup', author: actor },
     })
     await log.append(id, { type: 'queue.updated', data: { queue: await queue.queued(id) } })
-    void this.#d.sandbox.boot(id)
+    if (!(await this.#d.claimWarm?.(id))) void this.#d.sandbox.boot(id)
     return store.get(id)
   }
 
@@ -95,6 +104,10 @@ export class SessionService {
     const row = await store.row(id)
     const decision = decideMessage(row.status as SessionStatus, input.mode)
     if (decision.action === 'reject') throw conflict(`cannot send a message: ${decision.reason}`)
+    const resume = row.status === 'hibernated'
+    // Waking a session takes its memory back: the machine's budget applies (not the per-person limit,
+    // which a person could otherwise never get under by letting sessions hibernate).
+    if (resume) await this.#d.admission.admit(actor.id, async () => {}, { countsAgainstUser: false })
     const messageId = newId('msg')
     await queue.enqueue({
       id: messageId,
@@ -110,6 +123,7 @@ export class SessionService {
     await log.append(id, { type: 'queue.updated', data: { queue: await queue.queued(id) } })
     // Steer: abort the turn; the agent's idle report then dispatches this message first.
     if (decision.abortFirst) runners.send(id, { type: 'abort' })
+    else if (resume) void this.#d.sandbox.resume(id)
     else void dispatcher.kick(id)
     return { messageId, queued: decision.queued }
   }

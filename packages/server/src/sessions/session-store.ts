@@ -73,6 +73,20 @@ export class SessionStore {
     return this.#db.selectFrom('sessions').selectAll().where('status', 'in', statuses).execute()
   }
 
+  /** Sessions in `statuses`; with `authorId`, only those whose messages include one of that person's. */
+  async count(statuses: readonly SessionStatus[], authorId?: string): Promise<number> {
+    let query = this.#db
+      .selectFrom('sessions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', 'in', statuses)
+    if (authorId !== undefined)
+      query = query.where('id', 'in', (eb) =>
+        eb.selectFrom('session_messages').select('session_id').where('author_id', '=', authorId),
+      )
+    const row = await query.executeTakeFirst()
+    return Number(row?.n ?? 0)
+  }
+
   async get(id: string): Promise<Session> {
     const [session] = await this.#select().where('sessions.id', '=', id).execute()
     if (!session) throw notFound(`session ${id}`)

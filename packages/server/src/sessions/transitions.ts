@@ -18,6 +18,8 @@ export class Transitions {
   readonly #watchdogs = new Map<string, NodeJS.Timeout>()
   /** Called when a watchdog fires, so the owner can clean up the sandbox. */
   onDeadline: (sessionId: string, status: SessionStatus) => void = () => {}
+  /** Told of every transition made (idle hibernation, admission limits and the warm pool follow them). */
+  readonly observers: Array<(sessionId: string, to: SessionStatus) => void> = []
 
   constructor(log: EventLog, bus: EventBus, logger: Logger, limits: TransitionLimits) {
     this.#log = log
@@ -52,6 +54,7 @@ export class Transitions {
     this.#logger.info({ sessionId, from, to, reason }, 'session status')
     this.#arm(sessionId, to)
     this.#bus.publishSessionChanged(sessionId)
+    for (const observe of this.observers) observe(sessionId, to)
     return true
   }
 

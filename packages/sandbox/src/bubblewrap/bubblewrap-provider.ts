@@ -1,0 +1,294 @@
+import { createHash } from 'node:crypto'
+import { access, chmod, chown, copyFile, link, mkdir, readdir, rm, statfs, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type {
+  ControlChannel,
+  ExecResult,
+  RunnerLaunch,
+  SandboxCapabilities,
+  SandboxHandle,
+  SandboxProvider,
+  SandboxSpec,
+  SandboxState,
+  SandboxUsage,
+} from '../provider.ts'
+import { SandboxError } from '../provider.ts'
+import { type CgroupLayout, type CgroupLimits, listCgroups, SandboxCgroup } from './cgroups.ts'
+import { processesOfUid } from './process-tools.ts'
+import {
+  inside,
+  type NetworkMode,
+  type SandboxPaths,
+  sandboxEtcFiles,
+  sandboxPaths,
+  supervisorSpec,
+} from './sandbox-spec.ts'
+import { execInSandbox, startSupervisor, stopSandbox, supervisorRunning } from './supervisor.ts'
+import { UidPool, type UidRange } from './uid-pool.ts'
+import { createVolume, mountsUnder, mountVolume, removeVolume } from './volume.ts'
+
+export type BubblewrapProviderOptions = {
+  /** Where each sandbox gets its directory (`<rootDir>/<sandboxId>`); root-only. */
+  rootDir: string
+  /** Absolute host path of the runner's entry module, inside `appRoot`. */
+  runnerEntry: string
+  /** Host directory holding node_modules and packages/{runner,protocol}; bound read-only. */
+  appRoot: string
+  /** Node binary for the runner; its installation directory is bound read-only. */
+  nodePath?: string
+  /** Host uids handed to sandboxes, one each. */
+  uidRange: UidRange
+  /** Machine-wide directory recording uid allocations (shared by every server on the machine). */
+  uidPoolDir: string
+  cgroups: CgroupLayout
+  limits: CgroupLimits & { diskBytes: number }
+  network: NetworkMode
+  stopGraceMs?: number
+}
+
+type BwrapData = { dir: string; uid: number; workspaceDir: string; homeDir: string; stateDir: string }
+
+/** Port of the runner's in-sandbox forwarder to the control socket (the sandbox has its own loopback). */
+const forwardPort = 4180
+/** Created in the control directory when a warm sandbox is claimed. */
+const claimFile = 'claimed'
+
+/**
+ * Sandboxes isolated with bubblewrap, each under its own unprivileged host uid, in its own cgroup, on its own
+ * size-limited volume, with its own network namespace; docs/sandbox.md describes the model.
+ */
+export class BubblewrapProvider implements SandboxProvider {
+  readonly name = 'bubblewrap'
+  readonly capabilities: SandboxCapabilities = {
+    isolation: 'bubblewrap',
+    hibernate: true,
+    exec: true,
+    panels: false,
+  }
+  readonly #o: Required<BubblewrapProviderOptions>
+  readonly #uids: UidPool
+  readonly #cgroupParent: string
+  #toolchainReady: Promise<string> | undefined
+
+  constructor(options: BubblewrapProviderOptions) {
+    this.#o = { nodePath: process.execPath, stopGraceMs: 5_000, ...options }
+    // A uid some process already runs as (another record's sandbox, a system user) is never handed out.
+    this.#uids = new UidPool(
+      options.uidPoolDir,
+      options.uidRange,
+      async (uid) => (await processesOfUid(uid)).length > 0,
+    )
+    // One cgroup subtree per root directory, so two servers on a machine never sweep each other's sandboxes.
+    const tag = createHash('sha256').update(options.rootDir).digest('hex').slice(0, 12)
+    this.#cgroupParent = `agent-ops/${tag}`
+  }
+
+  async create(spec: SandboxSpec): Promise<SandboxHandle> {
+    if (!/^[A-Za-z0-9_-]+$/.test(spec.sessionId)) throw new SandboxError('permanent', 'invalid session id')
+    const paths = sandboxPaths(join(this.#o.rootDir, spec.sessionId))
+    try {
+      await this.#toolchain()
+      await mkdir(paths.dir, { mode: 0o711 })
+      const uid = await this.#uids.allocate(paths.dir)
+      await this.#prepare(paths, uid, { fresh: true })
+      const data: BwrapData = {
+        dir: paths.dir,
+        uid,
+        workspaceDir: paths.workspace,
+        homeDir: paths.home,
+        stateDir: paths.state,
+      }
+      return { provider: this.name, sandboxId: spec.sessionId, data }
+    } catch (cause) {
+      if (cause instanceof SandboxError) throw cause
+      await this.#destroyDir(paths.dir).catch(() => {})
+      throw new SandboxError('transient', `cannot create the sandbox: ${(cause as Error).message}`, { cause })
+    }
+  }
+
+  /** Volume mounted, directories owned by the session uid, /etc files, cgroup: everything a start needs. */
+  async #prepare(paths: SandboxPaths, uid: number, opts: { fresh: boolean }) {
+    const image = join(paths.dir, 'volume.img')
+    if (opts.fresh) await createVolume(image, paths.volume, this.#o.limits.diskBytes, uid)
+    else await mountVolume(image, paths.volume)
+    // bubblewrap resolves bind sources as the session uid: its own directories are its alone, the rest
+    // of the way is traverse-only (0711) for it.
+    for (const dir of [paths.volume, paths.workspace, paths.home, paths.state]) {
+      await mkdir(dir, { recursive: true, mode: 0o700 })
+      await chown(dir, uid, uid)
+      await chmod(dir, 0o700)
+    }
+    await mkdir(paths.control, { recursive: true, mode: 0o750 })
+    await chown(paths.control, 0, uid)
+    await mkdir(paths.etc, { recursive: true, mode: 0o755 })
+    for (const [name, text] of Object.entries(sandboxEtcFiles(this.#o.network)))
+      await writeFile(join(paths.etc, name), text, { mode: 0o644 })
+    await this.#cgroup(paths.dir).create(this.#o.limits)
+  }
+
+  /**
+   * The root directory, traversable but not listable by sandbox uids, and the Node binary the runner uses,
+   * linked (or copied) out of a home directory that sandbox uids cannot traverse.
+   */
+  #toolchain(): Promise<string> {
+    this.#toolchainReady ??= (async () => {
+      await mkdir(this.#o.rootDir, { recursive: true })
+      await chmod(this.#o.rootDir, 0o711)
+      const dir = join(this.#o.rootDir, '.node')
+      const target = join(dir, 'bin', 'node')
+      await mkdir(join(dir, 'bin'), { recursive: true, mode: 0o755 })
+      await rm(target, { force: true })
+      await link(this.#o.nodePath, target).catch(() => copyFile(this.#o.nodePath, target))
+      await chmod(target, 0o755)
+      return dir
+    })()
+    return this.#toolchainReady
+  }
+
+  async start(handle: SandboxHandle, launch: RunnerLaunch): Promise<void> {
+    const data = this.#data(handle)
+    if ((await this.status(handle)) === 'running') return
+    const nodeDir = await this.#toolchain()
+    const paths = sandboxPaths(data.dir)
+    await this.#prepare(paths, data.uid, { fresh: false })
+    const cgroup = this.#cgroup(data.dir)
+    const spec = supervisorSpec({
+      paths,
+      uid: data.uid,
+      cgroupProcs: cgroup.procsFiles,
+      network: this.#o.network,
+      nodeDir,
+      appRoot: this.#o.appRoot,
+      runnerEntry: this.#o.runnerEntry,
+    })
+    await writeFile(paths.spec, JSON.stringify(spec), { mode: 0o600 })
+    const env: Record<string, string> = {
+      PATH: `${inside.node}/bin:/usr/local/bin:/usr/bin:/bin`,
+      LANG: 'C.UTF-8',
+      HOME: inside.home,
+      AGENT_OPS_SESSION_ID: handle.sandboxId,
+      AGENT_OPS_CONTROL_URL: launch.controlUrl,
+      AGENT_OPS_CONTROL_TOKEN: launch.controlToken,
+      AGENT_OPS_WORKSPACE: inside.workspace,
+      AGENT_OPS_STATE_DIR: inside.state,
+      AGENT_OPS_OPENCODE_CONFIG: JSON.stringify(launch.opencodeConfig),
+      AGENT_OPS_LLM_FORWARD: `${forwardPort}:${inside.controlSocket}`,
+    }
+    if (launch.waitForClaim) env.AGENT_OPS_CLAIM_FILE = `${inside.control}/${claimFile}`
+    try {
+      await startSupervisor(paths, env)
+    } catch (error) {
+      await this.#stopProcesses(data)
+      throw error
+    }
+  }
+
+  async status(handle: SandboxHandle): Promise<SandboxState> {
+    const data = this.#data(handle)
+    if (await supervisorRunning(sandboxPaths(data.dir))) return 'running'
+    return (await readdir(data.dir).catch(() => undefined)) ? 'stopped' : 'missing'
+  }
+
+  async hibernate(handle: SandboxHandle): Promise<void> {
+    await this.#stopProcesses(this.#data(handle))
+  }
+
+  async resume(handle: SandboxHandle, launch: RunnerLaunch): Promise<void> {
+    await this.start(handle, launch)
+  }
+
+  async exec(
+    handle: SandboxHandle,
+    command: string[],
+    opts: { timeoutMs?: number } = {},
+  ): Promise<ExecResult> {
+    if (command.length === 0) throw new SandboxError('permanent', 'empty command')
+    if ((await this.status(handle)) !== 'running')
+      throw new SandboxError('permanent', 'the sandbox is not running')
+    return execInSandbox(sandboxPaths(this.#data(handle).dir), command, opts.timeoutMs ?? 60_000)
+  }
+
+  controlChannel(handle: SandboxHandle): ControlChannel {
+    const data = this.#data(handle)
+    return {
+      socketPath: join(sandboxPaths(data.dir).control, 'control.sock'),
+      controlUrl: `ws+unix://${inside.controlSocket}:/internal/runner`,
+      serverUrl: `http://127.0.0.1:${forwardPort}`,
+    }
+  }
+
+  async claim(handle: SandboxHandle): Promise<void> {
+    const paths = sandboxPaths(this.#data(handle).dir)
+    await writeFile(join(paths.control, claimFile), '', { mode: 0o644 })
+  }
+
+  async agentReady(handle: SandboxHandle): Promise<boolean> {
+    // The runner writes its state file once OpenCode is up and its session exists.
+    return access(join(this.#data(handle).stateDir, 'runner-state.json')).then(
+      () => true,
+      () => false,
+    )
+  }
+
+  async usage(handle: SandboxHandle): Promise<SandboxUsage> {
+    const data = this.#data(handle)
+    const events = await this.#cgroup(data.dir).events()
+    // The file system's own size (the image minus ext4's metadata), so "full" means no block is left.
+    const fs = await statfs(sandboxPaths(data.dir).volume).catch(() => undefined)
+    const diskBytes = fs ? fs.blocks * fs.bsize : this.#o.limits.diskBytes
+    const diskUsedBytes = fs ? (fs.blocks - fs.bavail) * fs.bsize : 0
+    return { ...events, diskUsedBytes, diskBytes }
+  }
+
+  async destroy(handle: SandboxHandle): Promise<void> {
+    const data = handle.data as Partial<BwrapData>
+    if (!data.dir) return
+    await this.#destroyDir(data.dir)
+  }
+
+  /** Removes sandboxes of this root directory that `keep` does not name: leftovers of a crash. */
+  async sweep(keep: ReadonlySet<string>): Promise<string[]> {
+    const removed = new Set<string>()
+    const dirs = await readdir(this.#o.rootDir).catch(() => [] as string[])
+    for (const id of dirs) if (!id.startsWith('.') && !keep.has(id)) removed.add(id)
+    for (const [, owner] of await this.#uids.allocations()) {
+      if (!owner.startsWith(`${this.#o.rootDir}/`)) continue
+      const id = owner.slice(this.#o.rootDir.length + 1)
+      if (!keep.has(id)) removed.add(id)
+    }
+    for (const id of await listCgroups(this.#o.cgroups, this.#cgroupParent))
+      if (!keep.has(id)) removed.add(id)
+    for (const point of mountsUnder(this.#o.rootDir)) {
+      const id = point.slice(this.#o.rootDir.length + 1).split('/')[0]
+      if (id && !keep.has(id)) removed.add(id)
+    }
+    for (const id of removed) await this.#destroyDir(join(this.#o.rootDir, id))
+    return [...removed]
+  }
+
+  async #stopProcesses(data: Pick<BwrapData, 'dir' | 'uid'>) {
+    await stopSandbox(sandboxPaths(data.dir), data.uid, this.#cgroup(data.dir), this.#o.stopGraceMs)
+  }
+
+  async #destroyDir(dir: string) {
+    const uid = await this.#uids.find(dir)
+    if (uid !== undefined) await this.#stopProcesses({ dir, uid })
+    await this.#cgroup(dir).remove()
+    const paths = sandboxPaths(dir)
+    await removeVolume(join(dir, 'volume.img'), paths.volume)
+    await rm(dir, { recursive: true, force: true })
+    if (uid !== undefined) await this.#uids.release(uid)
+  }
+
+  #cgroup(dir: string): SandboxCgroup {
+    const id = dir.slice(dir.lastIndexOf('/') + 1)
+    return new SandboxCgroup(this.#o.cgroups, this.#cgroupParent, id)
+  }
+
+  #data(handle: SandboxHandle): BwrapData {
+    const data = handle.data as Partial<BwrapData>
+    if (!data.dir || typeof data.uid !== 'number')
+      throw new SandboxError('permanent', `sandbox ${handle.sandboxId} has no bubblewrap data recorded`)
+    return data as BwrapData
+  }
+}

@@ -1,0 +1,62 @@
+import { readdir, readFile } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { isAlive } from '../local/process-control.ts'
+
+export { isAlive }
+
+export function kill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal)
+  } catch {
+    // Already gone.
+  }
+}
+
+export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) return false
+    await sleep(15)
+  }
+  return true
+}
+
+/** Direct children of a process (from /proc/PID/task/PID/children). */
+export async function childrenOf(pid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')
+  return text.split(/\s+/).filter(Boolean).map(Number)
+}
+
+/** Every process whose real uid is `uid`. */
+export async function processesOfUid(uid: number): Promise<number[]> {
+  const found: number[] = []
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    const status = await readFile(`/proc/${name}/status`, 'utf8').catch(() => '')
+    if (status.match(/^Uid:\s+(\d+)/m)?.[1] === String(uid)) found.push(Number(name))
+  }
+  return found
+}
+
+/**
+ * SIGKILLs every process of `uid` until none is left (the sandbox's uid is never shared). A process of that
+ * uid inside another sandbox's cgroup is spared and reported: it means two uid records overlap (two servers
+ * configured with different AGENT_OPS_SANDBOX_UID_POOL_DIR and the same range), which must not cost the other
+ * sandbox its processes.
+ */
+export async function killUid(uid: number, ownCgroup: string, timeoutMs = 3_000): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs
+  const spared = new Set<number>()
+  for (;;) {
+    const pids: number[] = []
+    for (const pid of await processesOfUid(uid)) {
+      if (spared.has(pid)) continue
+      const cgroup = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '')
+      if (/\/agent-ops\//.test(cgroup) && !cgroup.includes(`/${ownCgroup}\n`)) spared.add(pid)
+      else pids.push(pid)
+    }
+    if (pids.length === 0 || Date.now() > deadline) return [...spared]
+    for (const pid of pids) kill(pid, 'SIGKILL')
+    await sleep(20)
+  }
+}

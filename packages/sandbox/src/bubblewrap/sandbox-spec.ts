@@ -1,0 +1,240 @@
+import { existsSync } from 'node:fs'
+import { join, relative } from 'node:path'
+
+/**
+ * What the supervisor (supervisor.py) needs to start one sandbox: a pure function of the provider's settings
+ * and the sandbox's paths, so the isolation it asks bubblewrap for can be read (and tested) in one place.
+ */
+
+export type NetworkMode = 'on' | 'off'
+
+export type SandboxPaths = {
+  dir: string
+  volume: string
+  workspace: string
+  home: string
+  state: string
+  control: string
+  etc: string
+  spec: string
+  log: string
+  supervisorPid: string
+  bwrapPid: string
+  sandboxPid: string
+  exit: string
+}
+
+export function sandboxPaths(dir: string): SandboxPaths {
+  const volume = join(dir, 'volume')
+  return {
+    dir,
+    volume,
+    workspace: join(volume, 'workspace'),
+    home: join(volume, 'home'),
+    state: join(volume, 'state'),
+    control: join(dir, 'control'),
+    etc: join(dir, 'etc'),
+    spec: join(dir, 'spec.json'),
+    log: join(dir, 'sandbox.log'),
+    supervisorPid: join(dir, 'supervisor.pid'),
+    bwrapPid: join(dir, 'bwrap.pid'),
+    sandboxPid: join(dir, 'sandbox.pid'),
+    exit: join(dir, 'exit.json'),
+  }
+}
+
+/** Paths inside the sandbox. */
+export const inside = {
+  workspace: '/workspace',
+  home: '/home/agent',
+  state: '/var/lib/agent-ops',
+  control: '/run/agent-ops',
+  controlSocket: '/run/agent-ops/control.sock',
+  node: '/opt/agent-ops/node',
+  app: '/opt/agent-ops/app',
+} as const
+
+/** The uid/gid the agent sees inside (mapped to the session's host uid). */
+export const insideUid = 1000
+
+/** Syscalls the seccomp filter denies with EPERM (namespace-creating clone flags are denied too). */
+export const deniedSyscalls = [
+  'ptrace',
+  'process_vm_readv',
+  'process_vm_writev',
+  'mount',
+  'umount',
+  'umount2',
+  'pivot_root',
+  'move_mount',
+  'open_tree',
+  'fsopen',
+  'fsmount',
+  'fsconfig',
+  'fspick',
+  'mount_setattr',
+  'kexec_load',
+  'kexec_file_load',
+  'bpf',
+  'perf_event_open',
+  'keyctl',
+  'add_key',
+  'request_key',
+  'init_module',
+  'finit_module',
+  'delete_module',
+  'unshare',
+  'setns',
+  'userfaultfd',
+  'reboot',
+  'swapon',
+  'swapoff',
+  'acct',
+  'quotactl',
+  'syslog',
+  'personality',
+  'open_by_handle_at',
+  'name_to_handle_at',
+  'iopl',
+  'ioperm',
+  'settimeofday',
+  'clock_settime',
+  'clock_adjtime',
+  'adjtimex',
+  'lookup_dcookie',
+  'vhangup',
+  'nfsservctl',
+] as const
+
+export type Bind = { src: string; dest: string; ro: boolean }
+
+export type SupervisorSpec = {
+  uid: number
+  gid: number
+  cgroupProcs: string[]
+  binds: Bind[]
+  bwrapArgs: string[]
+  command: string[]
+  network: NetworkMode
+  seccompDeny: readonly string[]
+  workdir: string
+  home: string
+  logFile: string
+  supervisorPidFile: string
+  bwrapPidFile: string
+  sandboxPidFile: string
+  exitFile: string
+}
+
+export type SpecInput = {
+  paths: SandboxPaths
+  uid: number
+  cgroupProcs: string[]
+  network: NetworkMode
+  /** Host directory holding bin/node. */
+  nodeDir: string
+  /** Host path of the application: its node_modules and the runner's and protocol's packages. */
+  appRoot: string
+  runnerEntry: string
+}
+
+/** Host files a toolchain needs from /etc; everything else of /etc (shadow, ssh keys, ...) stays out. */
+const hostEtc = ['ssl', 'ca-certificates', 'alternatives', 'localtime', 'nsswitch.conf', 'mime.types']
+
+export function supervisorSpec(input: SpecInput): SupervisorSpec {
+  const { paths } = input
+  const binds: Bind[] = [{ src: '/usr', dest: '/usr', ro: true }]
+  for (const name of hostEtc) {
+    const src = join('/etc', name)
+    if (existsSync(src)) binds.push({ src, dest: src, ro: true })
+  }
+  for (const name of ['passwd', 'group', 'hosts', 'resolv.conf', 'hostname'])
+    binds.push({ src: join(paths.etc, name), dest: join('/etc', name), ro: true })
+  binds.push(
+    { src: input.nodeDir, dest: inside.node, ro: true },
+    { src: join(input.appRoot, 'node_modules'), dest: join(inside.app, 'node_modules'), ro: true },
+  )
+  for (const pkg of ['runner', 'protocol'])
+    binds.push({
+      src: join(input.appRoot, 'packages', pkg),
+      dest: join(inside.app, 'packages', pkg),
+      ro: true,
+    })
+  binds.push(
+    { src: paths.workspace, dest: inside.workspace, ro: false },
+    { src: paths.home, dest: inside.home, ro: false },
+    { src: paths.state, dest: inside.state, ro: false },
+    // The directory, not the socket: a restarted server re-creates the socket and the sandbox sees the new one.
+    { src: paths.control, dest: inside.control, ro: true },
+  )
+  const bwrapArgs = [
+    '--unshare-all',
+    '--unshare-user',
+    '--disable-userns',
+    '--new-session',
+    '--die-with-parent',
+    '--cap-drop',
+    'ALL',
+    '--uid',
+    String(insideUid),
+    '--gid',
+    String(insideUid),
+    '--hostname',
+    'sandbox',
+    '--symlink',
+    'usr/bin',
+    '/bin',
+    '--symlink',
+    'usr/sbin',
+    '/sbin',
+    '--symlink',
+    'usr/lib',
+    '/lib',
+    '--symlink',
+    'usr/lib64',
+    '/lib64',
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--tmpfs',
+    '/tmp',
+    '--tmpfs',
+    '/dev/shm',
+    '--chdir',
+    inside.workspace,
+    // Last: the sandbox's own root (a tmpfs holding the mount points) becomes read-only too.
+    '--remount-ro',
+    '/',
+  ]
+  return {
+    uid: input.uid,
+    gid: input.uid,
+    cgroupProcs: input.cgroupProcs,
+    binds,
+    bwrapArgs,
+    command: [join(inside.node, 'bin', 'node'), join(inside.app, relative(input.appRoot, input.runnerEntry))],
+    network: input.network,
+    seccompDeny: deniedSyscalls,
+    workdir: inside.workspace,
+    home: inside.home,
+    logFile: paths.log,
+    supervisorPidFile: paths.supervisorPid,
+    bwrapPidFile: paths.bwrapPid,
+    sandboxPidFile: paths.sandboxPid,
+    exitFile: paths.exit,
+  }
+}
+
+/** The small /etc files written per sandbox: only the agent's own user, its own name, the slirp DNS. */
+export function sandboxEtcFiles(
+  network: NetworkMode,
+): Record<'passwd' | 'group' | 'hosts' | 'resolv.conf' | 'hostname', string> {
+  return {
+    passwd: `root:x:0:0:root:/root:/usr/sbin/nologin\nagent:x:${insideUid}:${insideUid}:agent:${inside.home}:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,
+    group: `root:x:0:\nagent:x:${insideUid}:\nnogroup:x:65534:\n`,
+    hosts: '127.0.0.1\tlocalhost sandbox\n::1\tlocalhost\n',
+    'resolv.conf': network === 'on' ? 'nameserver 10.0.2.3\n' : '',
+    hostname: 'sandbox\n',
+  }
+}

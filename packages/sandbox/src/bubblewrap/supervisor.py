@@ -1,0 +1,234 @@
+#!/usr/bin/python3
+"""Per-sandbox supervisor: bubblewrap's parent, so a sandbox outlives the server and dies with its own destroy.
+
+  supervisor.py run SPEC        start bubblewrap (+ slirp4netns), wait for it, clean up after it
+  supervisor.py exec SPEC PID -- CMD...   run CMD inside the running sandbox whose pid 1 is PID
+
+SPEC is a JSON file written by the TypeScript provider (bwrap-spec.ts). Started as root: joins the session's
+cgroups, drops to the session's unprivileged uid/gid, and only then runs bubblewrap (never as root: the
+sandbox's uid would map back to host root). The seccomp filter is compiled here with libseccomp.
+"""
+import ctypes
+import errno
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+
+import seccomp
+
+NS_GET_USERNS = 0xB701
+
+CLONE_NEW = {
+    'NEWNS': 0x00020000,
+    'NEWCGROUP': 0x02000000,
+    'NEWUTS': 0x04000000,
+    'NEWIPC': 0x08000000,
+    'NEWUSER': 0x10000000,
+    'NEWPID': 0x20000000,
+    'NEWNET': 0x40000000,
+    'NEWTIME': 0x00000080,
+}
+
+
+def seccomp_fd(deny):
+    """Compiles the deny-list into a BPF program in an anonymous file; bwrap loads it with --seccomp FD."""
+    f = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+    for name in deny:
+        try:
+            f.add_rule(seccomp.ERRNO(errno.EPERM), name)
+        except (RuntimeError, ValueError):
+            pass  # unknown on this architecture
+    # Namespace creation through clone flags; clone3 cannot be filtered by flags, so it reports ENOSYS and
+    # libc falls back to clone.
+    for flag in CLONE_NEW.values():
+        f.add_rule(seccomp.ERRNO(errno.EPERM), 'clone', seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
+    f.add_rule(seccomp.ERRNO(errno.ENOSYS), 'clone3')
+    # TIOCSTI (inject input into the controlling terminal) on top of --new-session.
+    f.add_rule(seccomp.ERRNO(errno.EPERM), 'ioctl', seccomp.Arg(1, seccomp.MASKED_EQ, 0xFFFFFFFF, 0x5412))
+    tmp = tempfile.TemporaryFile()
+    f.export_bpf(tmp)
+    tmp.seek(0)
+    return tmp, f
+
+
+def join_cgroups(spec, pid):
+    for procs in spec['cgroupProcs']:
+        with open(procs, 'w') as handle:
+            handle.write(str(pid))
+
+
+def drop_privileges(spec):
+    os.setgroups([])
+    os.setresgid(spec['gid'], spec['gid'], spec['gid'])
+    os.setresuid(spec['uid'], spec['uid'], spec['uid'])
+
+
+def write_file(path, text):
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def start_slirp(spec, sandbox_pid, log):
+    """slirp4netns, as the session uid and in the sandbox's cgroups, joins the sandbox's network namespace
+    through the user namespace that owns it (bubblewrap's outer one; the agent runs in a nested one)."""
+    net = os.open(f'/proc/{sandbox_pid}/ns/net', os.O_RDONLY)
+    owner = fcntl.ioctl(net, NS_GET_USERNS)
+    os.set_inheritable(net, True)
+    os.set_inheritable(owner, True)
+
+    def enter():
+        join_cgroups(spec, os.getpid())
+        drop_privileges(spec)
+
+    proc = subprocess.Popen(
+        ['slirp4netns', '--configure', '--mtu=65520', '--disable-host-loopback', '--netns-type=path',
+         f'--userns-path=/proc/self/fd/{owner}', f'/proc/self/fd/{net}', 'tap0'],
+        stdin=subprocess.DEVNULL, stdout=log, stderr=log, preexec_fn=enter, pass_fds=(net, owner),
+    )
+    os.close(net)
+    os.close(owner)
+    return proc
+
+
+def run(spec):
+    os.umask(0o077)
+    write_file(spec['supervisorPidFile'], str(os.getpid()))
+    bpf, _ = seccomp_fd(spec['seccompDeny'])
+    info_r, info_w = os.pipe()
+    args = ['bwrap']
+    for bind in spec['binds']:
+        args += ['--ro-bind' if bind['ro'] else '--bind', bind['src'], bind['dest']]
+    for fd in (bpf.fileno(), info_w):
+        os.set_inheritable(fd, True)
+    args += ['--seccomp', str(bpf.fileno()), '--info-fd', str(info_w)] + spec['bwrapArgs']
+    # Through --args: the sandbox's pid 1 (bwrap) shows no host paths in its command line.
+    argfile = tempfile.TemporaryFile()
+    argfile.write(b''.join(a.encode() + b'\0' for a in args[1:]))
+    argfile.seek(0)
+    os.set_inheritable(argfile.fileno(), True)
+    args = ['bwrap', '--args', str(argfile.fileno()), '--'] + spec['command']
+    log = os.open(spec['logFile'], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    child = os.fork()
+    if child == 0:
+        try:
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            devnull = os.open('/dev/null', os.O_RDONLY)
+            os.dup2(devnull, 0)
+            join_cgroups(spec, os.getpid())
+            drop_privileges(spec)
+            os.execvp('bwrap', args)
+        except BaseException as error:  # noqa: BLE001 - report anything, never return into the parent's code
+            os.write(2, f'supervisor: cannot start bwrap: {error}\n'.encode())
+        os._exit(127)
+    os.close(info_w)
+    write_file(spec['bwrapPidFile'], str(child))
+    raw = b''
+    while True:
+        chunk = os.read(info_r, 4096)
+        if not chunk:
+            break
+        raw += chunk
+        try:
+            info = json.loads(raw)
+            break
+        except ValueError:
+            continue
+    else:
+        info = None
+    slirp = None
+    if info and 'child-pid' in info:
+        sandbox_pid = info['child-pid']
+        write_file(spec['sandboxPidFile'], str(sandbox_pid))
+        if spec['network'] == 'on':
+            slirp = start_slirp(spec, sandbox_pid, log)
+    signal.signal(signal.SIGTERM, lambda *_: os.kill(child, signal.SIGKILL))
+    while True:
+        try:
+            _, status = os.waitpid(child, 0)
+            break
+        except ChildProcessError:
+            status = 0
+            break
+        except InterruptedError:
+            continue
+    if slirp is not None:
+        slirp.kill()
+        slirp.wait()
+    code = os.waitstatus_to_exitcode(status)
+    write_file(spec['exitFile'], json.dumps({'exitCode': code}))
+    for path in (spec['sandboxPidFile'], spec['bwrapPidFile'], spec['supervisorPidFile']):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+    return 0
+
+
+libc = ctypes.CDLL(None, use_errno=True)
+PR_CAPBSET_DROP = 24
+
+
+def setns(path):
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        if libc.setns(fd, 0) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f'setns {path}: {os.strerror(err)}')
+    finally:
+        os.close(fd)
+
+
+def exec_in(spec, sandbox_pid, command):
+    """Runs a command in the sandbox's namespaces, cgroups and seccomp filter, as the session's uid."""
+    _, compiled = seccomp_fd(spec['seccompDeny'])
+    ns = {name: os.open(f'/proc/{sandbox_pid}/ns/{name}', os.O_RDONLY | os.O_CLOEXEC)
+          for name in ('user', 'mnt', 'ipc', 'uts', 'net', 'pid')}
+    join_cgroups(spec, os.getpid())
+    # As root: the mount namespace is owned by bubblewrap's outer user namespace, which the agent's inner one
+    # has no rights over. The user namespace comes last, after dropping to the session's uid (its owner).
+    for name in ('mnt', 'ipc', 'uts', 'net', 'pid'):
+        if libc.setns(ns[name], 0) != 0:
+            err = ctypes.get_errno()
+            sys.stderr.write(f'supervisor: setns {name}: {os.strerror(err)}\n')
+            return 126
+    drop_privileges(spec)
+    if libc.setns(ns['user'], 0) != 0:
+        sys.stderr.write(f'supervisor: setns user: {os.strerror(ctypes.get_errno())}\n')
+        return 126
+    child = os.fork()  # the pid namespace applies to children
+    if child == 0:
+        try:
+            os.chdir(spec['workdir'])
+            os.setsid()
+            for cap in range(64):  # an empty bounding set, like bwrap --cap-drop ALL
+                libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+            compiled.load()  # sets no_new_privs too
+            env = {'PATH': '/usr/local/bin:/usr/bin:/bin', 'HOME': spec['home'], 'LANG': 'C.UTF-8'}
+            os.execvpe(command[0], command, env)
+        except BaseException as error:  # noqa: BLE001
+            os.write(2, f'supervisor: cannot exec {command[0]}: {error}\n'.encode())
+        os._exit(127)
+    _, status = os.waitpid(child, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def main(argv):
+    with open(argv[2]) as handle:
+        spec = json.load(handle)
+    if argv[1] == 'run':
+        return run(spec)
+    if argv[1] == 'exec' and argv[4] == '--':
+        return exec_in(spec, int(argv[3]), argv[5:])
+    sys.stderr.write(__doc__)
+    return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))

@@ -1,0 +1,153 @@
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { BubblewrapProvider, detectCgroups } from '@agent-ops/sandbox'
+import { createClient } from '@agent-ops/sdk'
+import { type Script, type ScriptedModel, startScriptedModel } from '@agent-ops/testkit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  adminToken,
+  collectEvents,
+  freePort,
+  idleCount,
+  ofType,
+  scriptedModelRef,
+  startServerProcess,
+  stopAllSessions,
+  uidPoolDir,
+} from './harness.ts'
+import { noTraces, sandboxTraces } from './sandbox-traces.ts'
+
+/**
+ * SIGKILL of the server with bubblewrap sandboxes running, then a restart: the live sandbox is re-adopted over
+ * its control socket, the one that died while idle is hibernated, one no session knows is swept, and after
+ * the sessions stop nothing of any of them is left on the host.
+ */
+
+const longText = `Working. ${'Still streaming this turn. '.repeat(40)}Finished.`
+const script: Script = {
+  exchanges: [
+    { match: 'long task', steps: [{ text: longText, chunkDelayMs: 25 }] },
+    { match: 'quick one', steps: [{ text: 'Quick answer.' }] },
+    { match: 'what was my first request', steps: [{ text: 'You first asked for a long task.' }] },
+  ],
+}
+
+describe('server SIGKILL and restart with bubblewrap sandboxes', () => {
+  let model: ScriptedModel
+  let dataDir: string
+  let sandboxDir: string
+  let server: ChildProcess | undefined
+  let env: Record<string, string>
+
+  beforeAll(async () => {
+    model = await startScriptedModel({ script })
+    dataDir = mkdtempSync(join(tmpdir(), 'aops-recover-'))
+    sandboxDir = mkdtempSync(join(tmpdir(), 'aops-recover-sandboxes-'))
+    env = {
+      AGENT_OPS_PORT: String(await freePort()),
+      AGENT_OPS_DATA_DIR: dataDir,
+      AGENT_OPS_ADMIN_TOKEN: adminToken,
+      AGENT_OPS_OPENAI_COMPATIBLE_URL: model.openaiBaseUrl,
+      AGENT_OPS_DEFAULT_MODEL: scriptedModelRef,
+      AGENT_OPS_UNSAFE_NO_ISOLATION: '0',
+      AGENT_OPS_SANDBOX_DIR: sandboxDir,
+      AGENT_OPS_IDLE_TIMEOUT_MS: '0',
+    }
+  })
+  afterAll(async () => {
+    if (server && server.exitCode === null) {
+      await stopAllSessions(
+        createClient({ baseUrl: `http://127.0.0.1:${env.AGENT_OPS_PORT}`, token: adminToken }),
+      ).catch(() => {})
+      server.kill('SIGKILL')
+    }
+    await model?.close()
+    rmSync(dataDir, { recursive: true, force: true })
+    rmSync(sandboxDir, { recursive: true, force: true })
+  })
+
+  it('re-adopts, hibernates or sweeps every sandbox, and leaves no trace after the sessions stop', async () => {
+    server = await startServerProcess(env)
+    const client = createClient({ baseUrl: `http://127.0.0.1:${env.AGENT_OPS_PORT}`, token: adminToken })
+    const idle = await client.sessions.create({ prompt: 'a quick one' })
+    await collectEvents(client, idle.id, (_e, seen) => idleCount(seen) >= 1, { timeoutMs: 180_000 })
+    const busy = await client.sessions.create({ prompt: 'a long task please' })
+    await collectEvents(client, busy.id, (_e, seen) => ofType(seen, 'text.delta').length >= 3, {
+      timeoutMs: 180_000,
+    })
+
+    server.kill('SIGKILL')
+    await new Promise((resolve) => server!.once('exit', resolve))
+    // While the server is down: the idle session's sandbox dies (its supervisor is killed), and a sandbox
+    // directory no session knows appears (as if the server had crashed in the middle of creating it).
+    const supervisorOfIdle = Number(readFileSync(join(sandboxDir, idle.id, 'supervisor.pid'), 'utf8'))
+    process.kill(supervisorOfIdle, 'SIGKILL')
+    const orphan = 'ses_orphan_from_a_crash'
+    const provider = sameProviderAs(sandboxDir)
+    const handle = await provider.create({ sessionId: orphan })
+    await provider.start(handle, {
+      controlUrl: 'ws+unix:///run/agent-ops/control.sock:/internal/runner',
+      controlToken: 'no-such-session',
+      opencodeConfig: { provider: {}, model: scriptedModelRef },
+    })
+    const orphanTraces = sandboxTraces(sandboxDir, orphan)
+    expect(
+      orphanTraces.mounts.length * orphanTraces.cgroups.length * orphanTraces.processes.length,
+    ).toBeGreaterThan(0)
+    server = await startServerProcess(env)
+
+    // The busy session's runner reconnects over its socket; the turn completes and the conversation goes on.
+    const events = await collectEvents(
+      client,
+      busy.id,
+      (e, seen) =>
+        e.type === 'session.status' && e.data.status === 'ready' && seen.some((s) => s.type === 'text.done'),
+      { timeoutMs: 120_000 },
+    )
+    expect(ofType(events, 'text.done').some((e) => e.data.text === longText)).toBe(true)
+    await client.sessions.send(busy.id, { text: 'what was my first request?' })
+    await collectEvents(
+      client,
+      busy.id,
+      (e) => e.type === 'text.done' && e.data.text.includes('You first asked'),
+      {
+        after: events.at(-1)!.seq,
+      },
+    )
+
+    // The idle session lost its sandbox's processes but not its files: hibernated, and it can resume.
+    expect((await client.sessions.get(idle.id)).status).toBe('hibernated')
+    expect(sandboxTraces(sandboxDir, idle.id).processes).toEqual([])
+    expect(sandboxTraces(sandboxDir, orphan)).toEqual(noTraces)
+
+    await client.sessions.stop(busy.id)
+    await client.sessions.stop(idle.id)
+    for (const id of [busy.id, idle.id]) expect(sandboxTraces(sandboxDir, id), id).toEqual(noTraces)
+  })
+})
+
+/** A provider on the same sandbox directory as the server's, to leave a sandbox behind as a crash would. */
+function sameProviderAs(rootDir: string) {
+  const cgroups = detectCgroups()
+  if (!('layout' in cgroups)) throw new Error(cgroups.problem)
+  const runnerEntry = fileURLToPath(import.meta.resolve('@agent-ops/runner/main'))
+  return new BubblewrapProvider({
+    rootDir,
+    runnerEntry,
+    appRoot: dirname(dirname(dirname(dirname(runnerEntry)))),
+    uidRange: { first: 900_000, count: 10_000 },
+    uidPoolDir,
+    cgroups: cgroups.layout,
+    limits: {
+      memoryBytes: 512 * 1024 ** 2,
+      swapBytes: 0,
+      cpuMillicores: 500,
+      pidsMax: 128,
+      diskBytes: 64 * 1024 ** 2,
+    },
+    network: 'off',
+  })
+}
