@@ -2,7 +2,7 @@
 // against testkit's scripted model (the same pattern as packages/server/test/harness.ts).
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -118,13 +118,19 @@ export async function startE2eServer(script: Script): Promise<E2eServer> {
   }
 }
 
-/** Saves numbered screenshots of the page: e2e/artifacts/01-sign-in.png, 02-..., in the order taken. */
-export async function screenshotter(page: Page): Promise<(step: string) => Promise<string>> {
+/**
+ * Saves numbered screenshots of the page: e2e/artifacts/<prefix>-01-sign-in.png, ..., in the order taken.
+ * The previous run's screenshots with the same prefix are removed first, so the folder shows one run.
+ */
+export async function screenshotter(page: Page, prefix: string): Promise<(step: string) => Promise<string>> {
   await mkdir(artifactsDir, { recursive: true })
+  for (const name of await readdir(artifactsDir)) {
+    if (name.startsWith(`${prefix}-`) && name.endsWith('.png')) await rm(join(artifactsDir, name))
+  }
   let taken = 0
   return async (step) => {
     taken += 1
-    const path = join(artifactsDir, `${String(taken).padStart(2, '0')}-${step}.png`)
+    const path = join(artifactsDir, `${prefix}-${String(taken).padStart(2, '0')}-${step}.png`)
     await page.screenshot({ path })
     return path
   }

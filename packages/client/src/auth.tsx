@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext } from 'react'
+import { createContext, useCallback, useContext, useEffect } from 'react'
 import { type Client, errorMessage, isUnauthorized } from './api.ts'
 
 interface Api {
@@ -22,4 +22,14 @@ export function useApi() {
     [signOut],
   )
   return { client: api.client, signOut, describeError }
+}
+
+/** A message for a query's error, for rendering; a 401 signs out (after the render, never during it). */
+export function useErrorText(error: unknown): string | null {
+  const { signOut } = useApi()
+  const unauthorized = error != null && isUnauthorized(error)
+  useEffect(() => {
+    if (unauthorized) signOut('The server no longer accepts the stored token. Sign in again.')
+  }, [unauthorized, signOut])
+  return error == null ? null : errorMessage(error)
 }

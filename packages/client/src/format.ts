@@ -10,7 +10,10 @@ export function formatAge(iso: string, now: number = Date.now()): string {
   return `${Math.floor(hours / 24)}d ago`
 }
 
-export const formatCount = (n: number) => n.toLocaleString()
+// One formatter for the page: creating one per call is slow.
+const countFormat = new Intl.NumberFormat()
+
+export const formatCount = (n: number) => countFormat.format(n)
 
 export const formatUsd = (usd: number) => `$${usd.toFixed(usd > 0 && usd < 0.01 ? 4 : 2)}`
 

@@ -1,7 +1,19 @@
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './components/App.tsx'
-import './styles.css'
+import { followSystemTheme } from './theme.ts'
+// One stylesheet in parts, in cascade order.
+import './styles/tokens.css'
+import './styles/base.css'
+import './styles/dashboard.css'
+import './styles/session.css'
+import './styles/utilities.css'
+import './styles/session-panels.css'
+import './styles/content.css'
+import './styles/responsive.css'
+
+// Before the first render, so the page never flashes in the wrong theme.
+followSystemTheme()
 
 const root = document.getElementById('root')
 if (!root) throw new Error('index.html has no #root element')

@@ -1,11 +1,19 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
+import { RouterProvider } from '@tanstack/react-router'
 import { useCallback, useMemo, useState } from 'react'
-import { clearToken, loadToken, makeClient, saveToken } from '../api.ts'
+import { clearToken, isUnauthorized, loadToken, makeClient, saveToken } from '../api.ts'
 import { ApiContext } from '../auth.tsx'
-import { matchRoute, usePath } from '../router.ts'
-import { Link } from './Link.tsx'
-import { SessionPage } from './SessionPage.tsx'
-import { SessionsPage } from './SessionsPage.tsx'
+import { router } from '../router.tsx'
 import { TokenForm } from './TokenForm.tsx'
+
+function makeQueryClient() {
+  return new QueryClient({
+    defaultOptions: {
+      // A rejected token will not start working on a retry.
+      queries: { retry: (failures, error) => !isUnauthorized(error) && failures < 2 },
+    },
+  })
+}
 
 export function App() {
   const [token, setToken] = useState(loadToken)
@@ -15,7 +23,11 @@ export function App() {
     setToken(null)
     setSignOutReason(reason ?? null)
   }, [])
-  const api = useMemo(() => (token ? { client: makeClient(token), signOut } : null), [token, signOut])
+  // A new cache per token: nothing fetched for one identity is shown to the next.
+  const api = useMemo(
+    () => (token ? { client: makeClient(token), signOut, queryClient: makeQueryClient() } : null),
+    [token, signOut],
+  )
 
   if (!api) {
     return (
@@ -31,37 +43,9 @@ export function App() {
   }
   return (
     <ApiContext value={api}>
-      <div className="shell">
-        <header className="topbar">
-          <Link to="/" className="brand">
-            Agent Ops
-          </Link>
-          <button type="button" className="link-button" onClick={() => signOut()}>
-            Sign out
-          </button>
-        </header>
-        <Routes />
-      </div>
+      <QueryClientProvider client={api.queryClient}>
+        <RouterProvider router={router} />
+      </QueryClientProvider>
     </ApiContext>
   )
-}
-
-function Routes() {
-  const route = matchRoute(usePath())
-  switch (route.page) {
-    case 'sessions':
-      return <SessionsPage />
-    case 'session':
-      // Keyed: a different session starts from an empty timeline and a new event stream.
-      return <SessionPage key={route.sessionId} sessionId={route.sessionId} />
-    default:
-      return (
-        <main className="page">
-          <h1>Page not found</h1>
-          <p>
-            <Link to="/">Back to sessions</Link>
-          </p>
-        </main>
-      )
-  }
 }

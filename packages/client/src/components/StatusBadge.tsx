@@ -16,6 +16,19 @@ const tones: Record<SessionStatus, Tone> = {
   failed: 'bad',
 }
 
-export function StatusBadge({ status }: { status: SessionStatus }) {
-  return <span className={`badge badge-${tones[status]}`}>{status}</span>
+/** The status in words and colour; `live` makes it a live region that announces changes (one per page). */
+export function StatusBadge({ status, live = false }: { status: SessionStatus; live?: boolean }) {
+  const className = `badge badge-${tones[status]}`
+  if (live) {
+    return (
+      <span className={className} role="status" aria-label={`Status: ${status}`}>
+        {status}
+      </span>
+    )
+  }
+  return (
+    <span className={className} role="img" aria-label={`Status: ${status}`}>
+      {status}
+    </span>
+  )
 }

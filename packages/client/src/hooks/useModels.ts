@@ -1,20 +1,8 @@
-import type { ModelList } from '@agent-ops/protocol'
-import { useEffect, useState } from 'react'
+import { useQuery } from '@tanstack/react-query'
 import { useApi } from '../auth.tsx'
 
+/** The models of the configured providers; they change only when the server's configuration does. */
 export function useModels() {
-  const { client, describeError } = useApi()
-  const [models, setModels] = useState<ModelList | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  useEffect(() => {
-    let cancelled = false
-    client
-      .models()
-      .then((list) => !cancelled && setModels(list))
-      .catch((caught: unknown) => !cancelled && setError(describeError(caught)))
-    return () => {
-      cancelled = true
-    }
-  }, [client, describeError])
-  return { models, error }
+  const { client } = useApi()
+  return useQuery({ queryKey: ['models'], queryFn: () => client.models(), staleTime: 60_000 })
 }

@@ -1,26 +1,20 @@
-import type { Session } from '@agent-ops/protocol'
-import { useEffect, useState } from 'react'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useEffect } from 'react'
 import { useApi } from '../auth.tsx'
 
-/** The session record; `refreshKey` changes (status, usage) fetch it again for fresh totals. */
-export function useSession(sessionId: string, refreshKey: string) {
-  const { client, describeError } = useApi()
-  const [session, setSession] = useState<Session | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  // biome-ignore lint/correctness/useExhaustiveDependencies: refreshKey is the trigger for refetching.
+export const sessionKey = (sessionId: string) => ['session', sessionId] as const
+
+/** The session record; it is fetched again whenever `changeKey` moves (a status or usage event arrived). */
+export function useSession(sessionId: string, changeKey: string) {
+  const { client } = useApi()
+  const queryClient = useQueryClient()
+  const query = useQuery({
+    queryKey: sessionKey(sessionId),
+    queryFn: () => client.sessions.get(sessionId),
+  })
+  // biome-ignore lint/correctness/useExhaustiveDependencies: changeKey is the trigger for refetching.
   useEffect(() => {
-    let cancelled = false
-    client.sessions
-      .get(sessionId)
-      .then((found) => {
-        if (cancelled) return
-        setSession(found)
-        setError(null)
-      })
-      .catch((caught: unknown) => !cancelled && setError(describeError(caught)))
-    return () => {
-      cancelled = true
-    }
-  }, [client, describeError, sessionId, refreshKey])
-  return { session, error, setSession }
+    queryClient.invalidateQueries({ queryKey: sessionKey(sessionId) })
+  }, [queryClient, sessionId, changeKey])
+  return query
 }

@@ -1,37 +1,17 @@
-import type { Session } from '@agent-ops/protocol'
-import { useCallback, useEffect, useState } from 'react'
+import { useQuery } from '@tanstack/react-query'
 import { useApi } from '../auth.tsx'
 
+/** How often the dashboard asks for fresh statuses while it is visible (the server has no list stream yet). */
 export const sessionListRefreshMs = 3_000
 
-/** The session list, refreshed every few seconds while the page is visible. */
+export const sessionListKey = ['sessions'] as const
+
+/** Every session the caller may see, refreshed every few seconds while the page is visible. */
 export function useSessionList() {
-  const { client, describeError } = useApi()
-  const [sessions, setSessions] = useState<Session[] | null>(null)
-  const [error, setError] = useState<string | null>(null)
-
-  const refresh = useCallback(async () => {
-    try {
-      setSessions((await client.sessions.list()).sessions)
-      setError(null)
-    } catch (caught) {
-      setError(describeError(caught))
-    }
-  }, [client, describeError])
-
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    let cancelled = false
-    const tick = async () => {
-      if (!document.hidden) await refresh()
-      if (!cancelled) timer = setTimeout(tick, sessionListRefreshMs)
-    }
-    tick()
-    return () => {
-      cancelled = true
-      clearTimeout(timer)
-    }
-  }, [refresh])
-
-  return { sessions, error, refresh }
+  const { client } = useApi()
+  return useQuery({
+    queryKey: sessionListKey,
+    queryFn: async () => (await client.sessions.list()).sessions,
+    refetchInterval: sessionListRefreshMs,
+  })
 }

@@ -1,6 +1,6 @@
 import type { SessionEvent, SessionEventBody } from '@agent-ops/protocol'
 import { describe, expect, it } from 'vitest'
-import { emptyTimeline, reduceEvents, reduceTimeline } from './reducer.ts'
+import { emptyTimeline, reduceEvents, reduceTimeline, totalUsage } from './reducer.ts'
 
 const at = '2025-01-01T00:00:00.000Z'
 /** Numbers the bodies 1..n, like the server's log. */
@@ -15,25 +15,50 @@ const done = (partId: string, text: string): SessionEventBody => ({
   type: 'text.done',
   data: { messageId: 'm1', partId, text },
 })
-const tool = (status: 'running' | 'completed' | 'error', extra: object = {}): SessionEventBody => ({
+const tool = (
+  status: 'pending' | 'running' | 'completed' | 'error',
+  extra: object = {},
+  partId = 't1',
+): SessionEventBody => ({
   type: 'tool.updated',
   data: {
     messageId: 'm1',
-    partId: 't1',
-    callId: 'c1',
+    partId,
+    callId: `c-${partId}`,
     tool: 'bash',
     status,
     input: { command: 'ls' },
     ...extra,
   },
 })
-const user = (text: string): SessionEventBody => ({
+const user = (
+  messageId: string,
+  text: string,
+  mode: 'followup' | 'steer' = 'followup',
+): SessionEventBody => ({
   type: 'message.user',
-  data: { messageId: 'u1', text, mode: 'followup', author: { id: 'a1', name: 'admin' } },
+  data: { messageId, text, mode, author: { id: 'a1', name: 'admin' } },
 })
+const queue = (...ids: string[]): SessionEventBody => ({
+  type: 'queue.updated',
+  data: {
+    queue: ids.map((messageId) => ({ messageId, text: `text of ${messageId}`, mode: 'followup' as const })),
+  },
+})
+const status = (value: 'ready' | 'working' | 'stopping' | 'stopped' | 'failed', reason?: string) =>
+  ({
+    type: 'session.status',
+    data: reason ? { status: value, reason } : { status: value },
+  }) as SessionEventBody
+/** A user message as the server logs it: the message, then the queue holding it, then the dispatch. */
+const sent = (messageId: string, text: string): SessionEventBody[] => [
+  user(messageId, text),
+  queue(messageId),
+  queue(),
+]
 
-describe('reduceTimeline', () => {
-  it('appends text deltas per part and lets text.done replace the text', () => {
+describe('text deltas', () => {
+  it('appends deltas per part and lets text.done replace the text', () => {
     const state = reduceEvents(
       emptyTimeline,
       log(delta('p1', 'Hel'), delta('p1', 'lo'), done('p1', 'Hello, world')),
@@ -49,19 +74,76 @@ describe('reduceTimeline', () => {
     expect(state.items[0]).toMatchObject({ text: 'Final', done: true })
   })
 
-  it('ignores duplicates and replays: seq at or below the last seen', () => {
-    const events = log(user('hi'), delta('p1', 'a'), delta('p1', 'b'))
-    const once = reduceEvents(emptyTimeline, events)
-    const twice = reduceEvents(once, events)
-    expect(twice).toBe(once)
-    expect(twice.items.map((item) => item.kind)).toEqual(['user', 'text'])
-    expect(twice.items[1]).toMatchObject({ text: 'ab' })
+  it('keeps interleaved parts apart', () => {
+    const state = reduceEvents(
+      emptyTimeline,
+      log(delta('p1', 'a'), delta('p2', 'x'), delta('p1', 'b'), delta('p2', 'y'), done('p1', 'ab')),
+    )
+    expect(state.items).toMatchObject([
+      { partId: 'p1', text: 'ab', done: true },
+      { partId: 'p2', text: 'xy', done: false },
+    ])
+  })
+})
+
+describe('ordering', () => {
+  it('keeps parts where they first appeared, in seq order', () => {
+    const state = reduceEvents(
+      emptyTimeline,
+      log(...sent('u1', 'first'), delta('p1', 'one'), tool('running'), delta('p2', 'two'), tool('completed')),
+    )
+    expect(state.items.map((item) => item.key)).toEqual(['e1', 'p1', 't1', 'p2'])
+    expect(state.items.map((item) => item.seq)).toEqual([1, 4, 5, 6])
   })
 
-  it('replaces a tool call by partId, keeping its place in the timeline', () => {
+  it('shows a queued message once: in the queue until the agent takes it, then in the timeline after the turn', () => {
+    const events = log(
+      ...sent('u1', 'first'),
+      delta('p1', 'working on it'),
+      user('u2', 'second'),
+      queue('u2'),
+      done('p1', 'working on it, done'),
+      status('ready'),
+      queue(),
+      delta('p2', 'answer to second'),
+    )
+    const whileQueued = reduceEvents(emptyTimeline, events.slice(0, 6))
+    expect(whileQueued.queue.map((queued) => queued.messageId)).toEqual(['u2'])
+    expect(whileQueued.items.filter((item) => item.kind === 'user')).toHaveLength(1)
+
+    const state = reduceEvents(emptyTimeline, events)
+    expect(state.queue).toEqual([])
+    expect(state.items.filter((item) => item.kind !== 'status').map((item) => item.key)).toEqual([
+      'e1',
+      'p1',
+      'e5',
+      'p2',
+    ])
+    expect(state.items.find((item) => item.key === 'e5')).toMatchObject({
+      kind: 'user',
+      text: 'second',
+      cancelled: false,
+    })
+  })
+
+  it('marks queued messages dropped by a stop as not sent', () => {
+    const state = reduceEvents(
+      emptyTimeline,
+      log(user('u1', 'never sent'), queue('u1'), status('stopping'), queue()),
+    )
+    expect(state.items.find((item) => item.kind === 'user')).toMatchObject({
+      text: 'never sent',
+      cancelled: true,
+    })
+  })
+})
+
+describe('tool status transitions', () => {
+  it('replaces a tool call by partId through pending, running and completed, keeping its place', () => {
     const state = reduceEvents(
       emptyTimeline,
       log(
+        tool('pending'),
         tool('running'),
         delta('p2', 'after the tool'),
         tool('completed', { output: 'a.txt\n', title: 'List files' }),
@@ -78,82 +160,126 @@ describe('reduceTimeline', () => {
     })
   })
 
-  it('keeps parts in seq order and user messages where they came', () => {
-    const state = reduceEvents(
-      emptyTimeline,
-      log(user('first'), delta('p1', 'one'), user('second'), delta('p2', 'two')),
-    )
-    expect(state.items.map((item) => item.kind)).toEqual(['user', 'text', 'user', 'text'])
-    expect(state.items[2]).toMatchObject({ kind: 'user', text: 'second', author: 'admin', mode: 'followup' })
+  it('records a failed call with its error', () => {
+    const state = reduceEvents(emptyTimeline, log(tool('running'), tool('error', { error: 'exit 1' })))
+    expect(state.items[0]).toMatchObject({ status: 'error', error: 'exit 1', output: null })
   })
 
-  it('tracks status, queue and todos as current state', () => {
+  it('ignores a late report of an earlier stage', () => {
+    const state = reduceEvents(emptyTimeline, log(tool('completed', { output: 'ok' }), tool('running')))
+    expect(state.items[0]).toMatchObject({ status: 'completed', output: 'ok' })
+  })
+})
+
+describe('reconnect', () => {
+  const events = log(
+    status('working'),
+    ...sent('u1', 'hi'),
+    delta('p1', 'a'),
+    tool('running'),
+    delta('p1', 'b'),
+    tool('completed', { output: 'done' }),
+    done('p1', 'ab'),
+    status('ready'),
+  )
+
+  it('ignores duplicates and replays: seq at or below the last seen', () => {
+    const once = reduceEvents(emptyTimeline, events)
+    const twice = reduceEvents(once, events)
+    expect(twice).toBe(once)
+  })
+
+  it('reaches the same state however the stream was cut and resumed (Last-Event-ID)', () => {
+    const whole = reduceEvents(emptyTimeline, events)
+    for (let cut = 1; cut < events.length; cut++) {
+      // A resumed stream may repeat the event before the cut; the reducer drops it.
+      const first = reduceEvents(emptyTimeline, events.slice(0, cut))
+      const resumed = reduceEvents(first, events.slice(cut - 1))
+      expect(resumed).toEqual(whole)
+    }
+  })
+
+  it('folds event by event to the same state as in one batch', () => {
+    const stepwise = events.reduce(reduceTimeline, emptyTimeline)
+    expect(stepwise).toEqual(reduceEvents(emptyTimeline, events))
+  })
+
+  it('does not mutate the previous state', () => {
+    const before = reduceEvents(emptyTimeline, log(...sent('u1', 'hi'), delta('p1', 'a')))
+    const snapshot = structuredClone(before)
+    reduceTimeline(before, { ...(delta('p1', 'b') as SessionEvent), seq: 5, at })
+    reduceTimeline(before, { ...(user('u2', 'next') as SessionEvent), seq: 5, at })
+    expect(before).toEqual(snapshot)
+  })
+})
+
+describe('session state', () => {
+  it('tracks status, queue, todos and changed files as current state', () => {
+    const file = { path: 'demo/a.py', additions: 1, deletions: 0 }
     const state = reduceEvents(
       emptyTimeline,
       log(
-        { type: 'session.status', data: { status: 'working' } },
-        { type: 'queue.updated', data: { queue: [{ messageId: 'u2', text: 'next', mode: 'followup' }] } },
+        status('working'),
+        queue('u2'),
         {
           type: 'todos.updated',
           data: { todos: [{ content: 'write tests', status: 'pending', priority: 'high' }] },
         },
-        { type: 'session.status', data: { status: 'failed', reason: 'sandbox died' } },
+        { type: 'files.changed', data: { files: [file] } },
+        status('failed', 'sandbox died'),
         { type: 'agent.status', data: { status: 'idle' } },
       ),
     )
     expect(state.status).toBe('failed')
     expect(state.statusReason).toBe('sandbox died')
     expect(state.agentStatus).toBe('idle')
-    expect(state.queue).toEqual([{ messageId: 'u2', text: 'next', mode: 'followup' }])
+    expect(state.queue).toEqual([{ messageId: 'u2', text: 'text of u2', mode: 'followup' }])
     expect(state.todos).toHaveLength(1)
+    expect(state.changedFiles).toEqual([file])
     expect(state.items.filter((item) => item.kind === 'status')).toHaveLength(2)
   })
 
-  it('records errors, restarts and permission answers as items, usage per message', () => {
+  it('shows an abort as a neutral item and other errors, restarts, limits and permissions as items', () => {
     const state = reduceEvents(
       emptyTimeline,
       log(
+        { type: 'agent.error', data: { kind: 'aborted', message: 'MessageAbortedError' } },
         { type: 'agent.error', data: { kind: 'provider', message: 'rate limited' } },
         { type: 'agent.restarted', data: { reason: 'crashed', attempt: 2 } },
+        { type: 'sandbox.limit', data: { limit: 'memory', message: 'killed python' } },
         {
           type: 'permission.answered',
           data: { requestId: 'r1', permission: 'bash', patterns: ['rm *'], reply: 'reject', by: 'policy' },
         },
-        {
-          type: 'usage',
-          data: {
-            messageId: 'm1',
-            inputTokens: 100,
-            outputTokens: 20,
-            reasoningTokens: 5,
-            cacheReadTokens: 0,
-            cacheWriteTokens: 0,
-            costUsd: 0.01,
-          },
-        },
       ),
     )
     expect(state.items).toMatchObject([
+      { kind: 'aborted' },
       { kind: 'error', errorKind: 'provider', message: 'rate limited' },
       { kind: 'restart', attempt: 2 },
+      { kind: 'limit', limit: 'memory' },
       { kind: 'permission', permission: 'bash', reply: 'reject' },
     ])
-    expect(state.usage).toEqual({
-      m1: {
+  })
+
+  it('keeps the latest usage per message and totals them', () => {
+    const usage = (messageId: string, outputTokens: number, costUsd: number): SessionEventBody => ({
+      type: 'usage',
+      data: {
+        messageId,
         inputTokens: 100,
-        outputTokens: 20,
+        outputTokens,
         reasoningTokens: 5,
         cacheReadTokens: 0,
         cacheWriteTokens: 0,
-        costUsd: 0.01,
+        costUsd,
       },
     })
-  })
-
-  it('does not mutate the previous state', () => {
-    const before = reduceEvents(emptyTimeline, log(delta('p1', 'a')))
-    const snapshot = structuredClone(before)
-    reduceTimeline(before, { ...(delta('p1', 'b') as SessionEvent), seq: 2, at })
-    expect(before).toEqual(snapshot)
+    const state = reduceEvents(
+      emptyTimeline,
+      log(usage('m1', 10, 0.01), usage('m1', 20, 0.02), usage('m2', 1, 0.5)),
+    )
+    expect(state.usage.m1).toMatchObject({ outputTokens: 20, costUsd: 0.02 })
+    expect(totalUsage(state.usage)).toEqual({ tokens: 105 + 20 + 105 + 1, costUsd: 0.52 })
   })
 })

@@ -14,23 +14,29 @@ import type {
  * The session view's model, folded from the event log by a pure reducer: events arrive in seq order (the SDK
  * guarantees it), anything at or below the last seq seen is a duplicate and ignored.
  */
+export type UserItem = {
+  kind: 'user'
+  key: string
+  seq: number
+  messageId: string
+  text: string
+  mode: MessageMode
+  author: string
+  /** The session stopped before the message was sent to the agent. */
+  cancelled: boolean
+}
+
 export type TimelineItem =
-  | {
-      kind: 'user'
-      key: string
-      seq: number
-      messageId: string
-      text: string
-      mode: MessageMode
-      author: string
-    }
+  | UserItem
   | { kind: 'text'; key: string; seq: number; messageId: string; partId: string; text: string; done: boolean }
   | { kind: 'reasoning'; key: string; seq: number; partId: string; text: string }
   | ({ kind: 'tool'; key: string; seq: number } & ToolState)
   | { kind: 'status'; key: string; seq: number; status: SessionStatus; reason: string | null }
   | { kind: 'progress'; key: string; seq: number; step: BootStep; detail: string | null }
   | { kind: 'error'; key: string; seq: number; errorKind: string; message: string }
+  | { kind: 'aborted'; key: string; seq: number }
   | { kind: 'restart'; key: string; seq: number; reason: string; attempt: number }
+  | { kind: 'limit'; key: string; seq: number; limit: string; message: string }
   | { kind: 'permission'; key: string; seq: number; permission: string; patterns: string[]; reply: string }
   | { kind: 'question'; key: string; seq: number; questions: string[] }
   | { kind: 'files'; key: string; seq: number; files: ChangedFile[] }
@@ -57,11 +63,18 @@ export interface TimelineState {
   agentStatus: AgentStatus | null
   queue: QueuedMessage[]
   todos: Todo[]
+  /** The latest `files.changed` list: the changes view. */
+  changedFiles: ChangedFile[]
   /** Latest usage report per assistant message (the header shows the session's totals). */
   usage: Readonly<Record<string, Usage>>
-  items: TimelineItem[]
+  items: readonly TimelineItem[]
   /** Where each text / reasoning / tool part sits in `items`, so updates replace it in place. */
-  partIndex: Readonly<Record<string, number>>
+  partIndex: ReadonlyMap<string, number>
+  /**
+   * User messages still waiting in the queue. They show in the queue panel only, and enter the timeline when
+   * the agent takes them, so a follow-up sent mid-turn reads after that turn (and never shows twice).
+   */
+  held: ReadonlyMap<string, UserItem>
 }
 
 export const emptyTimeline: TimelineState = {
@@ -71,109 +84,163 @@ export const emptyTimeline: TimelineState = {
   agentStatus: null,
   queue: [],
   todos: [],
+  changedFiles: [],
   usage: {},
   items: [],
-  partIndex: {},
+  partIndex: new Map(),
+  held: new Map(),
+}
+
+const toolRank: Record<ToolStatus, number> = { pending: 0, running: 1, completed: 2, error: 2 }
+
+/** The working copy one batch of events is applied to; the previous state is never touched. */
+type Draft = Omit<TimelineState, 'items' | 'partIndex' | 'held'> & {
+  items: TimelineItem[]
+  partIndex: Map<string, number>
+  held: Map<string, UserItem>
+}
+
+/**
+ * Applies a batch of events at once: the live stream delivers thousands on open, and copying the item list
+ * once per batch (not once per event) keeps that linear.
+ */
+export function reduceEvents(state: TimelineState, events: readonly SessionEvent[]): TimelineState {
+  if (!events.some((event) => event.seq > state.lastSeq)) return state
+  const draft: Draft = {
+    ...state,
+    items: state.items.slice(),
+    partIndex: new Map(state.partIndex),
+    held: new Map(state.held),
+  }
+  for (const event of events) {
+    if (event.seq <= draft.lastSeq) continue
+    applyEvent(draft, event)
+    draft.lastSeq = event.seq
+  }
+  return draft
 }
 
 export function reduceTimeline(state: TimelineState, event: SessionEvent): TimelineState {
-  if (event.seq <= state.lastSeq) return state
-  const next = applyEvent(state, event)
-  return { ...next, lastSeq: event.seq }
+  return reduceEvents(state, [event])
 }
 
-export function reduceEvents(state: TimelineState, events: readonly SessionEvent[]): TimelineState {
-  return events.reduce(reduceTimeline, state)
-}
-
-function applyEvent(state: TimelineState, event: SessionEvent): TimelineState {
+function applyEvent(draft: Draft, event: SessionEvent): void {
   const key = `e${event.seq}`
   const { seq } = event
   switch (event.type) {
     case 'session.status': {
       const reason = event.data.reason ?? null
-      const item: TimelineItem = { kind: 'status', key, seq, status: event.data.status, reason }
-      return { ...append(state, item), status: event.data.status, statusReason: reason }
+      draft.items.push({ kind: 'status', key, seq, status: event.data.status, reason })
+      draft.status = event.data.status
+      draft.statusReason = reason
+      return
     }
     case 'session.progress':
-      return append(state, {
+      draft.items.push({
         kind: 'progress',
         key,
         seq,
         step: event.data.step,
         detail: event.data.detail ?? null,
       })
+      return
     case 'message.user': {
       const { messageId, text, mode, author } = event.data
-      return append(state, { kind: 'user', key, seq, messageId, text, mode, author: author.name })
-    }
-    case 'queue.updated':
-      return { ...state, queue: event.data.queue }
-    case 'agent.status':
-      return { ...state, agentStatus: event.data.status }
-    case 'agent.ready':
-      return state
-    case 'agent.restarted':
-      return append(state, {
-        kind: 'restart',
+      const item: UserItem = {
+        kind: 'user',
         key,
-        seq,
-        reason: event.data.reason,
-        attempt: event.data.attempt,
-      })
-    case 'agent.error':
-      return append(state, {
-        kind: 'error',
-        key,
-        seq,
-        errorKind: event.data.kind,
-        message: event.data.message,
-      })
-    case 'text.delta':
-      return applyTextDelta(state, event)
-    case 'text.done': {
-      const { messageId, partId, text } = event.data
-      return upsertPart(state, partId, {
-        kind: 'text',
-        key: partId,
         seq,
         messageId,
-        partId,
         text,
-        done: true,
-      })
+        mode,
+        author: author.name,
+        cancelled: false,
+      }
+      draft.held.set(messageId, item)
+      return
+    }
+    case 'queue.updated':
+      releaseDispatched(draft, event.data.queue)
+      draft.queue = event.data.queue
+      return
+    case 'sandbox.limit':
+      draft.items.push({ kind: 'limit', key, seq, limit: event.data.limit, message: event.data.message })
+      return
+    case 'agent.status':
+      draft.agentStatus = event.data.status
+      return
+    case 'agent.ready':
+      return
+    case 'agent.restarted':
+      draft.items.push({ kind: 'restart', key, seq, reason: event.data.reason, attempt: event.data.attempt })
+      return
+    case 'agent.error':
+      // Aborting a turn is something a person asked for, not a failure.
+      if (event.data.kind === 'aborted') draft.items.push({ kind: 'aborted', key, seq })
+      else
+        draft.items.push({ kind: 'error', key, seq, errorKind: event.data.kind, message: event.data.message })
+      return
+    case 'text.delta':
+      applyTextDelta(draft, event)
+      return
+    case 'text.done': {
+      const { messageId, partId, text } = event.data
+      upsertPart(draft, partId, { kind: 'text', key: partId, seq, messageId, partId, text, done: true })
+      return
     }
     case 'reasoning.done': {
       const { partId, text } = event.data
-      return upsertPart(state, partId, { kind: 'reasoning', key: partId, seq, partId, text })
+      upsertPart(draft, partId, { kind: 'reasoning', key: partId, seq, partId, text })
+      return
     }
-    case 'tool.updated':
-      return upsertPart(state, event.data.partId, toolItem(event, seq))
+    case 'tool.updated': {
+      // A late report of an earlier stage (running after completed) must not undo the result.
+      const index = draft.partIndex.get(event.data.partId)
+      const current = index === undefined ? undefined : draft.items[index]
+      if (current?.kind === 'tool' && toolRank[event.data.status] < toolRank[current.status]) return
+      upsertPart(draft, event.data.partId, toolItem(event, seq))
+      return
+    }
     case 'files.changed':
-      return append(state, { kind: 'files', key, seq, files: event.data.files })
+      draft.items.push({ kind: 'files', key, seq, files: event.data.files })
+      draft.changedFiles = event.data.files
+      return
     case 'todos.updated':
-      return { ...state, todos: event.data.todos }
+      draft.todos = event.data.todos
+      return
     case 'usage': {
       const { messageId, ...usage } = event.data
-      return { ...state, usage: { ...state.usage, [messageId]: usage } }
+      draft.usage = { ...draft.usage, [messageId]: usage }
+      return
     }
     case 'permission.answered': {
       const { permission, patterns, reply } = event.data
-      return append(state, { kind: 'permission', key, seq, permission, patterns, reply })
+      draft.items.push({ kind: 'permission', key, seq, permission, patterns, reply })
+      return
     }
     case 'question.answered':
-      return append(state, { kind: 'question', key, seq, questions: event.data.questions })
-    default:
-      return state
+      draft.items.push({ kind: 'question', key, seq, questions: event.data.questions })
+      return
   }
 }
 
-function applyTextDelta(state: TimelineState, event: SessionEventOf<'text.delta'>): TimelineState {
+/** Held messages that left the queue were taken by the agent (or dropped when the session stopped). */
+function releaseDispatched(draft: Draft, queue: readonly QueuedMessage[]): void {
+  const stillQueued = new Set(queue.map((queued) => queued.messageId))
+  const cancelled = draft.status === 'stopping' || draft.status === 'stopped' || draft.status === 'failed'
+  for (const [messageId, item] of draft.held) {
+    if (stillQueued.has(messageId)) continue
+    draft.held.delete(messageId)
+    draft.items.push(cancelled ? { ...item, cancelled } : item)
+  }
+}
+
+function applyTextDelta(draft: Draft, event: SessionEventOf<'text.delta'>): void {
   const { messageId, partId, delta } = event.data
-  const index = state.partIndex[partId]
-  const existing = index === undefined ? undefined : state.items[index]
+  const index = draft.partIndex.get(partId)
+  const existing = index === undefined ? undefined : draft.items[index]
   if (existing === undefined) {
-    return upsertPart(state, partId, {
+    upsertPart(draft, partId, {
       kind: 'text',
       key: partId,
       seq: event.seq,
@@ -182,10 +249,11 @@ function applyTextDelta(state: TimelineState, event: SessionEventOf<'text.delta'
       text: delta,
       done: false,
     })
+    return
   }
   // After text.done the final text is authoritative; a late delta must not append to it.
-  if (existing.kind !== 'text' || existing.done) return state
-  return upsertPart(state, partId, { ...existing, text: existing.text + delta })
+  if (existing.kind !== 'text' || existing.done) return
+  upsertPart(draft, partId, { ...existing, text: existing.text + delta })
 }
 
 function toolItem(event: SessionEventOf<'tool.updated'>, seq: number): TimelineItem {
@@ -206,22 +274,25 @@ function toolItem(event: SessionEventOf<'tool.updated'>, seq: number): TimelineI
   }
 }
 
-function append(state: TimelineState, item: TimelineItem): TimelineState {
-  return { ...state, items: [...state.items, item] }
+/** Replaces the part's item where it first appeared (keeping that position and seq), or appends it. */
+function upsertPart(draft: Draft, partId: string, item: TimelineItem): void {
+  const index = draft.partIndex.get(partId)
+  if (index === undefined) {
+    draft.partIndex.set(partId, draft.items.length)
+    draft.items.push(item)
+    return
+  }
+  const previous = draft.items[index]
+  draft.items[index] = previous ? { ...item, seq: previous.seq } : item
 }
 
-/** Replaces the part's item where it first appeared (keeping that position), or appends it. */
-function upsertPart(state: TimelineState, partId: string, item: TimelineItem): TimelineState {
-  const index = state.partIndex[partId]
-  if (index === undefined) {
-    return {
-      ...state,
-      items: [...state.items, item],
-      partIndex: { ...state.partIndex, [partId]: state.items.length },
-    }
+/** The session's totals over every assistant message's latest usage report. */
+export function totalUsage(usage: Readonly<Record<string, Usage>>): { tokens: number; costUsd: number } {
+  let tokens = 0
+  let costUsd = 0
+  for (const report of Object.values(usage)) {
+    tokens += report.inputTokens + report.outputTokens + report.reasoningTokens
+    costUsd += report.costUsd
   }
-  const items = state.items.slice()
-  const previous = items[index]
-  items[index] = previous ? { ...item, seq: previous.seq } : item
-  return { ...state, items }
+  return { tokens, costUsd }
 }

@@ -1,9 +1,11 @@
 import type { MessageMode } from '@agent-ops/protocol'
 import { Limits } from '@agent-ops/protocol'
 import { type KeyboardEvent, useState } from 'react'
+import { errorMessage } from '../api.ts'
 import { useApi } from '../auth.tsx'
-import { ErrorNotice } from './ErrorNotice.tsx'
-import { Spinner } from './Spinner.tsx'
+import { ErrorNotice } from '../components/ErrorNotice.tsx'
+import { Spinner } from '../components/Spinner.tsx'
+import { loadDraft, saveDraft } from '../drafts.ts'
 
 interface ComposerProps {
   sessionId: string
@@ -11,26 +13,33 @@ interface ComposerProps {
   working: boolean
   /** The session stopped or failed: nothing can be sent any more. */
   closed: boolean
+  /** A message was accepted by the server. */
+  onSent: () => void
 }
 
-export function Composer({ sessionId, working, closed }: ComposerProps) {
-  const { client, describeError } = useApi()
-  const [text, setText] = useState('')
-  const [busy, setBusy] = useState<null | 'sending' | 'aborting'>(null)
-  const [error, setError] = useState<string | null>(null)
-  const [notice, setNotice] = useState<string | null>(null)
+type Busy = null | 'sending' | 'aborting'
 
+export function Composer({ sessionId, working, closed, onSent }: ComposerProps) {
+  const { client } = useApi()
+  const draftKey = `session.${sessionId}`
+  const [text, setText] = useState(() => loadDraft(draftKey))
+  const [busy, setBusy] = useState<Busy>(null)
+  const [error, setError] = useState<string | null>(null)
+
+  const updateText = (value: string) => {
+    setText(value)
+    saveDraft(draftKey, value)
+  }
   const send = async (mode: MessageMode) => {
     if (!text.trim() || busy || closed) return
     setBusy('sending')
     setError(null)
-    setNotice(null)
     try {
-      const result = await client.sessions.send(sessionId, { text, mode })
-      setText('')
-      if (result.queued) setNotice('Queued: it will be sent when the current turn ends.')
+      await client.sessions.send(sessionId, { text, mode })
+      updateText('')
+      onSent()
     } catch (caught) {
-      setError(describeError(caught))
+      setError(errorMessage(caught))
     } finally {
       setBusy(null)
     }
@@ -41,16 +50,15 @@ export function Composer({ sessionId, working, closed }: ComposerProps) {
     try {
       await client.sessions.abort(sessionId)
     } catch (caught) {
-      setError(describeError(caught))
+      setError(errorMessage(caught))
     } finally {
       setBusy(null)
     }
   }
-  const sendOnShortcut = (event: KeyboardEvent) => {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault()
-      send('followup')
-    }
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey)) return
+    event.preventDefault()
+    send(event.shiftKey && working ? 'steer' : 'followup')
   }
 
   if (closed) {
@@ -69,19 +77,22 @@ export function Composer({ sessionId, working, closed }: ComposerProps) {
       </label>
       <textarea
         id="composer-text"
-        rows={3}
+        rows={2}
         value={text}
         maxLength={Limits.promptMaxChars}
         placeholder={
-          working ? 'Follow up (sent after this turn), or steer to interrupt…' : 'Message the agent…'
+          working ? 'Follow up (queued until this turn ends), or steer to interrupt…' : 'Message the agent…'
         }
-        onChange={(event) => setText(event.target.value)}
-        onKeyDown={sendOnShortcut}
+        onChange={(event) => updateText(event.target.value)}
+        onKeyDown={onKeyDown}
+        aria-describedby="composer-hint"
       />
-      <div className="row">
-        <span className="hint">Ctrl+Enter (⌘+Enter) sends</span>
+      <div className="row wrap">
+        <span className="hint" id="composer-hint">
+          <kbd>Ctrl</kbd>+<kbd>Enter</kbd> sends{working ? '; with Shift it steers' : ''}
+        </span>
         <span className="spacer" />
-        {busy && <Spinner label={busy === 'sending' ? 'Sending the message' : 'Aborting the turn'} />}
+        {busy && <Spinner label={busy === 'sending' ? 'Sending' : 'Aborting'} withText />}
         {working && (
           <button type="button" className="danger" onClick={abort} disabled={busy !== null}>
             Abort
@@ -102,11 +113,6 @@ export function Composer({ sessionId, working, closed }: ComposerProps) {
         </button>
       </div>
       <ErrorNotice message={error} />
-      {notice && (
-        <p className="hint" role="status">
-          {notice}
-        </p>
-      )}
     </form>
   )
 }

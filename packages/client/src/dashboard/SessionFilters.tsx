@@ -1,0 +1,53 @@
+import { SessionStatus } from '@agent-ops/protocol'
+import type { DashboardSearch, StatusFilter } from '../router.tsx'
+
+const groups: { value: StatusFilter; label: string }[] = [
+  { value: 'all', label: 'All statuses' },
+  { value: 'active', label: 'Active' },
+  { value: 'ended', label: 'Ended' },
+]
+
+export function SessionFilters({
+  search,
+  onChange,
+}: {
+  search: DashboardSearch
+  onChange: (search: DashboardSearch) => void
+}) {
+  return (
+    <search className="filters row wrap">
+      <label>
+        <span className="visually-hidden">Search by title</span>
+        <input
+          type="search"
+          placeholder="Search by title"
+          value={search.q ?? ''}
+          onChange={(event) => onChange({ ...search, q: event.target.value || undefined })}
+        />
+      </label>
+      <label>
+        <span className="visually-hidden">Filter by status</span>
+        <select
+          value={search.status ?? 'all'}
+          onChange={(event) => {
+            const status = event.target.value as StatusFilter
+            onChange({ ...search, status: status === 'all' ? undefined : status })
+          }}
+        >
+          {groups.map((group) => (
+            <option key={group.value} value={group.value}>
+              {group.label}
+            </option>
+          ))}
+          <optgroup label="Exactly">
+            {SessionStatus.options.map((status) => (
+              <option key={status} value={status}>
+                {status}
+              </option>
+            ))}
+          </optgroup>
+        </select>
+      </label>
+    </search>
+  )
+}

@@ -1,0 +1,70 @@
+import type { Session, SessionStatus } from '@agent-ops/protocol'
+import { isTerminal } from '@agent-ops/protocol'
+import { useMutation } from '@tanstack/react-query'
+import { errorMessage } from '../api.ts'
+import { useApi } from '../auth.tsx'
+import { ErrorNotice } from '../components/ErrorNotice.tsx'
+import { StatusBadge } from '../components/StatusBadge.tsx'
+import { formatCount, formatUsd } from '../format.ts'
+
+interface SessionHeaderProps {
+  session: Session
+  status: SessionStatus
+  /** Totals from the live usage events; the record's own totals may lag behind them. */
+  live: { tokens: number; costUsd: number }
+}
+
+export function SessionHeader({ session, status, live }: SessionHeaderProps) {
+  const { client } = useApi()
+  const stop = useMutation({ mutationFn: () => client.sessions.stop(session.id) })
+  const { usage } = session
+  const recordTokens = usage.inputTokens + usage.outputTokens + usage.reasoningTokens
+  const tokens = Math.max(recordTokens, live.tokens)
+  const costUsd = Math.max(usage.costUsd, live.costUsd)
+  const reason = session.statusReason && (status === 'failed' || status === 'stopped')
+  return (
+    <header className="session-header">
+      <div className="row nowrap">
+        <h1>{session.title}</h1>
+        <span className="spacer" />
+        {!isTerminal(status) && status !== 'stopping' && (
+          <button
+            type="button"
+            className="small"
+            onClick={() => stop.mutate()}
+            disabled={stop.isPending}
+            title="Stop the session for good and remove its sandbox"
+          >
+            {stop.isPending ? 'Stopping…' : 'Stop session'}
+          </button>
+        )}
+      </div>
+      <dl className="facts">
+        <div>
+          <dt>Status</dt>
+          <dd>
+            <StatusBadge status={status} live />
+          </dd>
+        </div>
+        <div className="wide-hidden hide-narrow">
+          <dt>Model</dt>
+          <dd className="mono">{session.model}</dd>
+        </div>
+        <div className="wide-hidden">
+          <dt>Tokens</dt>
+          <dd title={`${formatCount(usage.inputTokens)} in, ${formatCount(usage.outputTokens)} out`}>
+            {formatCount(tokens)}
+          </dd>
+        </div>
+        <div className="wide-hidden">
+          <dt>Cost</dt>
+          <dd>{formatUsd(costUsd)}</dd>
+        </div>
+      </dl>
+      {reason && (
+        <p className={status === 'failed' ? 'notice notice-error' : 'hint'}>{session.statusReason}</p>
+      )}
+      <ErrorNotice message={stop.error ? errorMessage(stop.error) : null} />
+    </header>
+  )
+}

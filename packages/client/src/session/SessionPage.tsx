@@ -1,0 +1,123 @@
+import { isTerminal, type SessionStatus } from '@agent-ops/protocol'
+import { getRouteApi, Link } from '@tanstack/react-router'
+import { useMemo, useState } from 'react'
+import { useErrorText } from '../auth.tsx'
+import { ErrorNotice } from '../components/ErrorNotice.tsx'
+import { Spinner } from '../components/Spinner.tsx'
+import { Tabs } from '../components/Tabs.tsx'
+import { useSession } from '../hooks/useSession.ts'
+import { useSessionTimeline } from '../hooks/useSessionTimeline.ts'
+import { sessionChanges } from '../timeline/changes.ts'
+import { totalUsage } from '../timeline/reducer.ts'
+import { ChangesView } from './ChangesView.tsx'
+import { Composer } from './Composer.tsx'
+import { QueuePanel } from './QueuePanel.tsx'
+import { SessionDetails } from './SessionDetails.tsx'
+import { SessionHeader } from './SessionHeader.tsx'
+import { type Activity, Timeline } from './Timeline.tsx'
+import { TodosPanel } from './TodosPanel.tsx'
+
+const sessionRouteApi = getRouteApi('/sessions/$sessionId')
+const bootingStatuses: readonly SessionStatus[] = ['pending', 'provisioning', 'starting', 'resuming']
+
+type View = 'timeline' | 'changes'
+
+/** Keyed by the id: another session starts from an empty timeline and a new event stream. */
+export function SessionRoute() {
+  const { sessionId } = sessionRouteApi.useParams()
+  return <SessionPage key={sessionId} sessionId={sessionId} />
+}
+
+export function SessionPage({ sessionId }: { sessionId: string }) {
+  const [openedAtSeq, setOpenedAtSeq] = useState<number | undefined>(undefined)
+  const { timeline, streamError } = useSessionTimeline(sessionId, openedAtSeq)
+  const usageReports = Object.keys(timeline.usage).length
+  // Fetch the record again when the status or the usage reports move, for fresh totals and reasons.
+  const { data: session, error } = useSession(sessionId, `${timeline.status}:${usageReports}`)
+  // The log's length when the page opened: the stream replays that much before it renders.
+  if (session && openedAtSeq === undefined) setOpenedAtSeq(session.lastEventSeq)
+  const errorText = useErrorText(error)
+  const live = useMemo(() => totalUsage(timeline.usage), [timeline.usage])
+  const [view, setView] = useState<View>('timeline')
+  const [followKey, setFollowKey] = useState(0)
+  const status = timeline.status ?? session?.status ?? null
+  const working = status === 'working'
+  const booting = status !== null && bootingStatuses.includes(status)
+  const activity: Activity = working ? 'working' : booting ? 'booting' : null
+  const changes = useMemo(
+    () => sessionChanges(timeline.changedFiles, timeline.items),
+    [timeline.changedFiles, timeline.items],
+  )
+  const changedCount = changes.files.length
+
+  const showChanges = () => setView('changes')
+
+  return (
+    <main className="session-page">
+      <div className="session-main">
+        <div className="session-top">
+          <Link to="/" className="back-link">
+            ← Sessions
+          </Link>
+          {session && status ? (
+            <SessionHeader session={session} status={status} live={live} />
+          ) : (
+            !errorText && <Spinner label="Loading the session" withText />
+          )}
+          <ErrorNotice message={errorText ?? streamError} />
+          <Tabs
+            label="Session views"
+            selected={view}
+            onSelect={setView}
+            tabs={[
+              { id: 'timeline', label: 'Timeline' },
+              { id: 'changes', label: changedCount > 0 ? `Changes (${changedCount})` : 'Changes' },
+            ]}
+          />
+        </div>
+        {view === 'timeline' ? (
+          <div className="tabpanel" role="tabpanel" id="tabpanel-timeline" aria-labelledby="tab-timeline">
+            <Timeline
+              items={timeline.items}
+              loading={timeline.lastSeq === 0 && !streamError}
+              activity={activity}
+              followKey={followKey}
+              onShowChanges={showChanges}
+            />
+          </div>
+        ) : (
+          <div
+            className="tabpanel tabpanel-scroll"
+            role="tabpanel"
+            id="tabpanel-changes"
+            aria-labelledby="tab-changes"
+          >
+            <ChangesView files={changes.files} source={changes.source} />
+          </div>
+        )}
+        <div className="session-bottom">
+          <TodosPanel todos={timeline.todos} />
+          <QueuePanel queue={timeline.queue} booting={booting} />
+          <Composer
+            sessionId={sessionId}
+            working={working}
+            closed={status !== null && isTerminal(status)}
+            onSent={() => {
+              setView('timeline')
+              setFollowKey((key) => key + 1)
+            }}
+          />
+        </div>
+      </div>
+      {session && (
+        <SessionDetails
+          session={session}
+          live={live}
+          todos={timeline.todos}
+          changes={changes.files}
+          onShowChanges={showChanges}
+        />
+      )}
+    </main>
+  )
+}
