@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SessionEvent } from '@agent-ops/protocol'
 import { createClient } from '@agent-ops/sdk'
@@ -24,6 +24,9 @@ export async function startStack(model: ScriptedModel, config: ConfigInput = {})
     defaultModel: `openai-compatible/${model.modelId}`,
     sandboxDir,
     idleTimeoutMs: 0,
+    // The floor (bare OpenCode) may use every core; so may the sandbox here, or the comparison would measure the
+    // operator's CPU limit (1 core by default) instead of the stack's overhead.
+    sandboxCpuMillicores: cpus().length * 1000,
     ...config,
   })
   const client = createClient({ baseUrl: server.url, token })
