@@ -27,7 +27,7 @@ Every step above was real, though: OpenCode ran its own tools in this session's 
 - changed the greeting with \`edit\`
 - ran it with \`python3 demo/hello.py\`, which printed \`Hello, Agent Ops!\`
 
-To work with a real model, add a provider key in the settings and start a new session.`
+To work with a real model, set a provider key (ANTHROPIC_API_KEY, OPENAI_API_KEY, ... see docs/configuration.md), restart the server and start a new session.`
 
 const steps: Step[] = [
   {
