@@ -9,6 +9,8 @@ export const ErrorCode = z.enum([
   'forbidden',
   'not_found',
   'conflict',
+  'gone',
+  'rate_limited',
   'payload_too_large',
   'no_provider',
   'unknown_model',

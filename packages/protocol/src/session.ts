@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { SessionRole, SessionVisibility, UserSummary } from './accounts.ts'
 import { Limits } from './limits.ts'
 
 /**
@@ -60,6 +61,11 @@ export const Session = z
     permissionPolicy: PermissionPolicy,
     usage: Usage,
     lastEventSeq: z.number().int().nonnegative(),
+    /** Null for sessions started before accounts existed. */
+    owner: UserSummary.nullable(),
+    visibility: SessionVisibility,
+    /** The caller's role on this session (absent where no caller is known, e.g. in events). */
+    access: SessionRole.optional(),
     createdAt: z.string().datetime(),
     updatedAt: z.string().datetime(),
   })

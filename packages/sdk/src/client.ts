@@ -1,12 +1,37 @@
 import {
   AbortResult,
+  ApiKey,
+  ApiKeyList,
+  AuditList,
+  type CreateApiKeyInput,
+  CreatedApiKey,
+  CreatedInvite,
+  CreatedShareLink,
+  type CreateInviteInput,
   type CreateSessionInput,
+  type CreateShareLinkInput,
   Health,
+  InviteList,
+  Me,
+  Member,
+  MemberList,
   ModelList,
+  Ok,
+  type OrgRole,
+  OrgSettings,
+  Participant,
+  ParticipantList,
+  Presence,
+  RedeemedShareLink,
   type SendMessageInput,
   SendMessageResult,
   Session,
   SessionList,
+  type SessionRole,
+  ShareLink,
+  ShareLinkList,
+  SignInOptions,
+  type UpdateSessionInput,
 } from '@agent-ops/protocol'
 import { type EventStreamOptions, followSessionEvents } from './events.ts'
 import { Transport, type TransportOptions } from './http.ts'
@@ -20,8 +45,66 @@ export function createClient(options: ClientOptions) {
   const transport = new Transport(options)
   const sessionPath = (id: string) => `/api/sessions/${encodeURIComponent(id)}`
 
+  const enc = encodeURIComponent
   return {
     baseUrl: transport.baseUrl,
+    signInOptions: () => transport.json('GET', '/api/sign-in-options', SignInOptions),
+    me: () => transport.json('GET', '/api/me', Me),
+    signOutEverywhere: () => transport.json('POST', '/api/me/sign-out-everywhere', Ok),
+    /** Ends this browser session (better-auth's endpoint). */
+    signOut: () => transport.send('POST', '/api/auth/sign-out', { body: {} }),
+    keys: {
+      list: () => transport.json('GET', '/api/keys', ApiKeyList),
+      create: (input: CreateApiKeyInput) =>
+        transport.json('POST', '/api/keys', CreatedApiKey, { body: input }),
+      revoke: (id: string) => transport.json('DELETE', `/api/keys/${enc(id)}`, ApiKey),
+    },
+    org: {
+      get: () => transport.json('GET', '/api/org', OrgSettings),
+      update: (input: { name?: string; allowedDomains?: string[] }) =>
+        transport.json('PATCH', '/api/org', OrgSettings, { body: input }),
+      members: () => transport.json('GET', '/api/org/members', MemberList),
+      setRole: (userId: string, role: OrgRole) =>
+        transport.json('PATCH', `/api/org/members/${enc(userId)}`, Member, { body: { role } }),
+      deactivate: (userId: string) =>
+        transport.json('POST', `/api/org/members/${enc(userId)}/deactivate`, Member),
+      reactivate: (userId: string) =>
+        transport.json('POST', `/api/org/members/${enc(userId)}/reactivate`, Member),
+      invites: () => transport.json('GET', '/api/org/invites', InviteList),
+      invite: (input: CreateInviteInput) =>
+        transport.json('POST', '/api/org/invites', CreatedInvite, { body: input }),
+      revokeInvite: (id: string) => transport.json('DELETE', `/api/org/invites/${enc(id)}`, Ok),
+      acceptInvite: (token: string) =>
+        transport.json('POST', '/api/invites/accept', OrgSettings.pick({ id: true, name: true }), {
+          body: { token },
+        }),
+      audit: (opts: { limit?: number; before?: string } = {}) => {
+        const query = new URLSearchParams()
+        if (opts.limit) query.set('limit', String(opts.limit))
+        if (opts.before) query.set('before', opts.before)
+        return transport.json('GET', `/api/audit${query.size ? `?${query}` : ''}`, AuditList)
+      },
+    },
+    sharing: {
+      update: (id: string, input: UpdateSessionInput) =>
+        transport.json('PATCH', sessionPath(id), Session, { body: input }),
+      participants: (id: string) => transport.json('GET', `${sessionPath(id)}/participants`, ParticipantList),
+      setParticipant: (id: string, userId: string, role: Exclude<SessionRole, 'owner'>) =>
+        transport.json('PUT', `${sessionPath(id)}/participants/${enc(userId)}`, Participant, {
+          body: { role },
+        }),
+      removeParticipant: (id: string, userId: string) =>
+        transport.json('DELETE', `${sessionPath(id)}/participants/${enc(userId)}`, Ok),
+      join: (id: string) => transport.json('POST', `${sessionPath(id)}/join`, Participant),
+      links: (id: string) => transport.json('GET', `${sessionPath(id)}/share-links`, ShareLinkList),
+      createLink: (id: string, input: CreateShareLinkInput) =>
+        transport.json('POST', `${sessionPath(id)}/share-links`, CreatedShareLink, { body: input }),
+      revokeLink: (id: string, linkId: string) =>
+        transport.json('DELETE', `${sessionPath(id)}/share-links/${enc(linkId)}`, ShareLink),
+      redeem: (token: string) =>
+        transport.json('POST', '/api/share-links/redeem', RedeemedShareLink, { body: { token } }),
+      presence: (id: string) => transport.json('GET', `${sessionPath(id)}/presence`, Presence),
+    },
     health: () => transport.json('GET', '/api/health', Health),
     models: () => transport.json('GET', '/api/models', ModelList),
     sessions: {

@@ -5,6 +5,8 @@ export interface TransportOptions {
   /** e.g. `http://127.0.0.1:8787`; an empty string means "same origin" in a browser. */
   baseUrl: string
   token?: string | undefined
+  /** Outside a browser: a session cookie from `signInWithPassword` (browsers send theirs themselves). */
+  cookie?: string | undefined
   fetch?: typeof fetch | undefined
 }
 
@@ -18,11 +20,13 @@ export interface RequestOptions {
 export class Transport {
   readonly baseUrl: string
   readonly #token: string | undefined
+  readonly #cookie: string | undefined
   readonly #fetch: typeof fetch
 
   constructor(options: TransportOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
     this.#token = options.token
+    this.#cookie = options.cookie
     // Bound so browsers do not throw "Illegal invocation" when fetch is called off `window`.
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis)
   }
@@ -36,6 +40,11 @@ export class Transport {
     const url = this.url(path)
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers }
     if (this.#token) headers.authorization = `Bearer ${this.#token}`
+    // A cookie-authenticated change must name its origin, as a browser would (the server's CSRF check).
+    if (this.#cookie) {
+      headers.cookie = this.#cookie
+      headers.origin = new URL(this.baseUrl).origin
+    }
     let body: string | undefined
     if (options.body !== undefined) {
       headers['content-type'] = 'application/json'

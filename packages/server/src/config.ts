@@ -19,12 +19,33 @@ const GiB = 1024 ** 3
 
 export const ConfigSchema = z.object({
   port: port.default(8787),
-  /** Until accounts exist the server only listens on loopback. */
-  host: z.enum(['127.0.0.1', 'localhost', '::1']).default('127.0.0.1'),
+  /** Loopback by default; listen on all interfaces with 0.0.0.0 (then set publicUrl). */
+  host: z.string().min(1).default('127.0.0.1'),
+  /**
+   * The URL people open (e.g. https://agents.example.com): cookies, OAuth callbacks and the CSRF origin check
+   * derive from it. Default: http://localhost:<port>. With https, cookies are Secure.
+   */
+  publicUrl: url.optional(),
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For (for rate limits and the audit log). */
+  trustProxy: flag.default(false),
+  /** Local email + password sign-in (for self-hosting without an OAuth app). */
+  passwordSignIn: flag.default(true),
+  githubClientId: z.string().min(1).optional(),
+  githubClientSecret: z.string().min(1).optional(),
+  /** GitHub Enterprise Server: its base URL (the API is then at <base>/api/v3). */
+  githubBaseUrl: url.default('https://github.com'),
+  googleClientId: z.string().min(1).optional(),
+  googleClientSecret: z.string().min(1).optional(),
+  /** The OpenID issuer whose discovery document describes Google's endpoints. */
+  googleIssuer: url.default('https://accounts.google.com'),
+  /** How long a browser sign-in lasts. */
+  authSessionTtlSeconds: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .default(7 * 24 * 3600),
   dataDir: z.string().min(1).default(resolve(homedir(), '.agent-ops')),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Sets the admin token instead of generating one (automation). Stored hashed like a generated one. */
-  adminToken: z.string().min(16, 'AGENT_OPS_ADMIN_TOKEN must be at least 16 characters').optional(),
   defaultModel: ModelRef.optional(),
   permissionPolicy: PermissionPolicy.default('allow'),
   /** Marks the scripted testkit model as the demo model in the UI. */
@@ -92,7 +113,16 @@ const envNames: Record<keyof Config, string> = {
   host: 'AGENT_OPS_HOST',
   dataDir: 'AGENT_OPS_DATA_DIR',
   logLevel: 'AGENT_OPS_LOG_LEVEL',
-  adminToken: 'AGENT_OPS_ADMIN_TOKEN',
+  publicUrl: 'AGENT_OPS_PUBLIC_URL',
+  trustProxy: 'AGENT_OPS_TRUST_PROXY',
+  passwordSignIn: 'AGENT_OPS_PASSWORD_SIGN_IN',
+  githubClientId: 'AGENT_OPS_GITHUB_CLIENT_ID',
+  githubClientSecret: 'AGENT_OPS_GITHUB_CLIENT_SECRET',
+  githubBaseUrl: 'AGENT_OPS_GITHUB_BASE_URL',
+  googleClientId: 'AGENT_OPS_GOOGLE_CLIENT_ID',
+  googleClientSecret: 'AGENT_OPS_GOOGLE_CLIENT_SECRET',
+  googleIssuer: 'AGENT_OPS_GOOGLE_ISSUER',
+  authSessionTtlSeconds: 'AGENT_OPS_AUTH_SESSION_TTL_SECONDS',
   defaultModel: 'AGENT_OPS_DEFAULT_MODEL',
   permissionPolicy: 'AGENT_OPS_PERMISSION_POLICY',
   demo: 'AGENT_OPS_DEMO',
@@ -178,6 +208,15 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
       return `  - ${name ? `${name} (${key})` : key || 'config'}: ${issue.message}`
     })
     throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`)
+  }
+  for (const [id, secret, name] of [
+    ['githubClientId', 'githubClientSecret', 'GitHub'],
+    ['googleClientId', 'googleClientSecret', 'Google'],
+  ] as const) {
+    if (Boolean(result.data[id]) !== Boolean(result.data[secret]))
+      throw new ConfigError(
+        `invalid configuration:\n  - ${name} sign-in needs both ${envNames[id]} and ${envNames[secret]}`,
+      )
   }
   const dataDir = resolve(result.data.dataDir)
   return {

@@ -17,3 +17,4 @@ export const notFound = (what: string) => new DomainError('not_found', `${what} 
 export const conflict = (message: string) => new DomainError('conflict', message)
 export const badRequest = (message: string) => new DomainError('bad_request', message)
 export const unavailable = (message: string) => new DomainError('unavailable', message)
+export const forbidden = (message: string) => new DomainError('forbidden', message)

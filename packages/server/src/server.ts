@@ -5,8 +5,17 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type ControlChannel, type ExecResult, SandboxError } from '@agent-ops/sandbox'
 import { serve as serveHttp } from '@hono/node-server'
-import { loadAdminTokenHash, setupAdminToken } from './auth/admin-token.ts'
+import { getConnInfo } from '@hono/node-server/conninfo'
+import type { Context } from 'hono'
+import { ApiKeys } from './auth/api-keys.ts'
+import { AuditLog } from './auth/audit.ts'
+import { authenticator } from './auth/authenticate.ts'
+import { createAuth, enabledSignInMethods } from './auth/better-auth.ts'
+import { Orgs } from './auth/orgs.ts'
+import { RateLimiter } from './auth/rate-limit.ts'
 import { loadOrCreateSecretKey } from './auth/secret-key.ts'
+import { SessionAccess } from './auth/session-access.ts'
+import { ShareLinks } from './auth/share-links.ts'
 import { generateToken, hashToken } from './auth/tokens.ts'
 import { type ConfigInput, loadConfig } from './config.ts'
 import { openDatabase } from './db/database.ts'
@@ -15,9 +24,10 @@ import { ModelCatalog } from './llm/model-catalog.ts'
 import { opencodeProviderConfig } from './llm/opencode-config.ts'
 import { configuredProviders } from './llm/providers.ts'
 import { createLogger } from './logger.ts'
+import { Presence } from './realtime/presence.ts'
 import { InProcessEventBus } from './realtime/pubsub.ts'
 import { RunnerHub } from './realtime/runner-hub.ts'
-import { Admission } from './sessions/admission.ts'
+import { Admission, activeStatuses } from './sessions/admission.ts'
 import { AgentEvents } from './sessions/agent-events.ts'
 import { ControlSockets } from './sessions/control-sockets.ts'
 import { Dispatcher } from './sessions/dispatcher.ts'
@@ -56,8 +66,6 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
   const secretKey = loadOrCreateSecretKey(config.dataDir)
   const database = await openDatabase(join(config.dataDir, 'agent-ops.db'))
   const { db } = database
-  const admin = await setupAdminToken(db, secretKey, config.adminToken)
-  let adminTokenHash = await loadAdminTokenHash(db)
 
   const providers = configuredProviders(config)
   const catalog = new ModelCatalog({
@@ -214,30 +222,13 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
     logger,
   })
 
-  const { app, injectWebSocket } = buildApp({
-    version,
-    health: () => ({
-      status: 'ok',
-      version,
-      isolation: sandboxProvider.capabilities.isolation === 'none' ? 'none' : 'bubblewrap',
-      database: 'sqlite',
-    }),
-    secretKey,
-    adminTokenHash: () => adminTokenHash,
-    sessions,
-    store,
-    log,
-    bus,
-    catalog,
-    hub,
-    heartbeatMs: config.sseHeartbeatMs,
-    clientDir: config.clientDir ?? fileURLToPath(new URL('../../client/dist', import.meta.url)),
-    logger,
+  // The HTTP server binds first: the public URL (cookies, OAuth callbacks) may depend on the port it got.
+  const server = serveHttp({
+    fetch: (request, env) => fetchHandler!(request, env),
+    port: config.port,
+    hostname: config.host,
   })
-
-  const server = serveHttp({ fetch: app.fetch, port: config.port, hostname: config.host })
   httpServer = server
-  fetchHandler = app.fetch
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -248,19 +239,121 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
       ),
     )
   })
-  injectWebSocket(server)
   const port = (server.address() as AddressInfo).port
   serverUrl = `http://127.0.0.1:${port}`
+  const publicUrl = (config.publicUrl ?? `http://localhost:${port}`).replace(/\/+$/, '')
+
+  const orgs = new Orgs(db, secretKey)
+  const keys = new ApiKeys(db, secretKey)
+  const audit = new AuditLog(db)
+  const access = new SessionAccess(db)
+  const oauth = {
+    github:
+      config.githubClientId && config.githubClientSecret
+        ? {
+            clientId: config.githubClientId,
+            clientSecret: config.githubClientSecret,
+            baseUrl: config.githubBaseUrl,
+          }
+        : undefined,
+    google:
+      config.googleClientId && config.googleClientSecret
+        ? {
+            clientId: config.googleClientId,
+            clientSecret: config.googleClientSecret,
+            issuer: config.googleIssuer,
+          }
+        : undefined,
+  }
+  const auth = createAuth({
+    db,
+    secretKey,
+    baseUrl: publicUrl,
+    // Without a configured public URL, the loopback names of this port are all the app's own.
+    trustedOrigins: config.publicUrl
+      ? [new URL(publicUrl).origin]
+      : [`http://localhost:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`],
+    password: config.passwordSignIn,
+    oauth,
+    sessionTtlSeconds: config.authSessionTtlSeconds,
+    onUserCreated: (user) => orgs.onUserCreated(user),
+    refuseSignIn: async (userId) =>
+      (await orgs.isDeactivated(userId))
+        ? 'this account is deactivated: ask an admin of your team'
+        : undefined,
+    onSignIn: async ({ userId, ip }) => {
+      const user = await orgs.user(userId)
+      await audit.record({
+        orgId: (await orgs.membership(userId))?.orgId ?? null,
+        actor: { id: userId, name: user?.name ?? userId },
+        action: 'user.signed_in',
+        details: ip ? { ip } : {},
+      })
+    },
+    logger,
+  })
+  const clientAddress = (c: Context) => {
+    const forwarded = config.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined
+    if (forwarded) return forwarded
+    try {
+      return getConnInfo(c).remote.address ?? 'unknown'
+    } catch {
+      return 'local'
+    }
+  }
+  const { app, injectWebSocket } = buildApp({
+    version,
+    health: () => ({
+      status: 'ok',
+      version,
+      isolation: sandboxProvider.capabilities.isolation === 'none' ? 'none' : 'bubblewrap',
+      database: 'sqlite',
+    }),
+    secretKey,
+    auth,
+    authenticate: authenticator({ auth, keys, orgs }),
+    appOrigin: (request) => {
+      if (config.publicUrl) return new URL(config.publicUrl).origin
+      const proto = (config.trustProxy && request.headers.get('x-forwarded-proto')) || 'http'
+      return `${proto}://${request.headers.get('host') ?? `localhost:${port}`}`
+    },
+    clientAddress,
+    orgs,
+    keys,
+    audit,
+    access,
+    links: new ShareLinks(db, secretKey),
+    limiter: new RateLimiter(db),
+    presence: new Presence(),
+    signInMethods: enabledSignInMethods({ password: config.passwordSignIn, oauth }),
+    offboard: async (userId) => {
+      await keys.revokeAllOf(userId)
+      for (const id of await store.idsOwnedBy(userId, activeStatuses))
+        await sessions
+          .stop(id)
+          .catch((error: unknown) => logger.warn({ err: error, sessionId: id }, 'stop failed'))
+    },
+    sessions,
+    store,
+    log,
+    bus,
+    catalog,
+    hub,
+    heartbeatMs: config.sseHeartbeatMs,
+    clientDir: config.clientDir ?? fileURLToPath(new URL('../../client/dist', import.meta.url)),
+    logger,
+  })
+  fetchHandler = app.fetch
+  injectWebSocket(server)
   // Sandboxes left by a previous run: re-adopt the live ones, fail the dead ones.
   await recovery.recoverAfterRestart()
   await idle.armReady()
   monitor.start()
   if (!isolationProblem) warmPool.fill()
 
-  if (admin.generatedToken) {
+  if (!(await orgs.hasAnyUser()) && config.passwordSignIn) {
     process.stderr.write(
-      `\n  Agent Ops admin token (shown once, keep it safe):\n\n    ${admin.generatedToken}\n\n` +
-        '  Use it in the web UI, or: export AGENT_OPS_TOKEN=<token> for the CLI.\n\n',
+      `\n  Agent Ops: no account yet. Open ${publicUrl} and create one: the first account owns the team.\n\n`,
     )
   }
   logger.info(
@@ -291,7 +384,6 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
         if ('closeAllConnections' in server) server.closeAllConnections()
       })
       await database.close()
-      adminTokenHash = ''
     },
   }
 }

@@ -4,17 +4,21 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { SessionEvent } from '@agent-ops/protocol'
-import { type Client, createClient } from '@agent-ops/sdk'
+import type { ApiKeyScope, OrgRole, SessionEvent } from '@agent-ops/protocol'
+import { type Client, createClient, signInWithPassword } from '@agent-ops/sdk'
 import { type ConfigInput, loadConfig, type RunningServer, serve } from '@agent-ops/server'
 import { type Script, type ScriptedModel, startScriptedModel } from '@agent-ops/testkit'
 
-export const adminToken = 'test-admin-token-0123456789'
+/** The first account of every test server: it owns the team. */
+export const adminUser = { email: 'admin@example.test', password: 'correct horse battery', name: 'Ada Admin' }
 export const scriptedModelRef = 'openai-compatible/scripted-model'
 
 export type TestServer = {
   server: RunningServer
+  /** The owner's client, with an API key of every scope. */
   client: Client
+  /** That API key (CLI tests, raw HTTP). */
+  token: string
   model: ScriptedModel
   dataDir: string
   /** Set for isolated servers: where the bubblewrap sandboxes live. */
@@ -50,7 +54,6 @@ export async function createTestServer(
   const server = await serve({
     port: 0,
     dataDir,
-    adminToken,
     logLevel: 'warn',
     openaiCompatibleUrl: model.openaiBaseUrl,
     openaiCompatibleKey: opts.modelApiKey,
@@ -58,10 +61,12 @@ export async function createTestServer(
     ...isolation,
     ...opts.config,
   })
-  const client = createClient({ baseUrl: server.url, token: adminToken })
+  const { token } = await bootstrapOwner(server.url)
+  const client = createClient({ baseUrl: server.url, token })
   return {
     server,
     client,
+    token,
     model,
     dataDir,
     sandboxDir,
@@ -76,6 +81,49 @@ export async function createTestServer(
       rmSync(dataDir, { recursive: true, force: true })
       if (sandboxDir) rmSync(sandboxDir, { recursive: true, force: true })
     },
+  }
+}
+
+/** Creates the first account (the team's owner) and an API key of every scope for it. */
+export async function bootstrapOwner(baseUrl: string): Promise<{ token: string; cookie: string }> {
+  const { cookie } = await signInWithPassword(baseUrl, adminUser, { signUp: true })
+  const created = await createClient({ baseUrl, cookie }).keys.create({
+    name: 'tests',
+    scopes: ['read', 'write', 'admin'],
+    expiresInDays: null,
+  })
+  return { token: created.key, cookie }
+}
+
+export type TestUser = { userId: string; email: string; cookie: string; client: Client; token: string }
+
+/**
+ * Another person in the owner's team: invited by email with `role`, signed up with a password, holding an API
+ * key of `scopes` (default: read and write).
+ */
+export async function addTeamMember(
+  ts: Pick<TestServer, 'server' | 'client'>,
+  name: string,
+  opts: { role?: Exclude<OrgRole, 'owner'>; scopes?: ApiKeyScope[] } = {},
+): Promise<TestUser> {
+  const email = `${name.toLowerCase()}@example.test`
+  await ts.client.org.invite({ email, role: opts.role ?? 'member' })
+  const { cookie, userId } = await signInWithPassword(
+    ts.server.url,
+    { email, password: `password of ${name}`, name },
+    { signUp: true },
+  )
+  const created = await createClient({ baseUrl: ts.server.url, cookie }).keys.create({
+    name: 'tests',
+    scopes: opts.scopes ?? ['read', 'write'],
+    expiresInDays: null,
+  })
+  return {
+    userId,
+    email,
+    cookie,
+    token: created.key,
+    client: createClient({ baseUrl: ts.server.url, token: created.key }),
   }
 }
 

@@ -6,6 +6,16 @@ export type Database = {
   sessions: SessionsTable
   session_events: SessionEventsTable
   session_messages: SessionMessagesTable
+  users: UsersTable
+  auth_sessions: AuthSessionsTable
+  orgs: OrgsTable
+  memberships: MembershipsTable
+  invites: InvitesTable
+  api_keys: ApiKeysTable
+  session_participants: SessionParticipantsTable
+  share_links: ShareLinksTable
+  audit_log: AuditLogTable
+  rate_limits: RateLimitsTable
 }
 
 export type SettingsTable = { key: string; value: string }
@@ -31,6 +41,10 @@ export type SessionsTable = {
   runner_seq: Generated<number>
   sandbox_provider: string
   sandbox_handle: string | null
+  /** Null for sessions started before accounts existed. */
+  owner_id: string | null
+  org_id: string | null
+  visibility: Generated<string>
   created_at: string
   updated_at: string
 }
@@ -56,3 +70,84 @@ export type SessionMessagesTable = {
   created_at: string
   dispatched_at: string | null
 }
+
+/** better-auth's user table (its column names); we read it, better-auth writes it (and we set deactivatedAt). */
+export type UsersTable = {
+  id: string
+  name: string
+  email: string
+  emailVerified: number
+  image: string | null
+  createdAt: string
+  updatedAt: string
+  deactivatedAt: string | null
+}
+
+/** better-auth's browser sessions; we only delete rows (sign out everywhere, deactivation). */
+export type AuthSessionsTable = {
+  id: string
+  userId: string
+  token: string
+  expiresAt: string
+}
+
+export type OrgsTable = { id: string; name: string; allowed_domains: string; created_at: string }
+
+export type MembershipsTable = { org_id: string; user_id: string; role: string; created_at: string }
+
+export type InvitesTable = {
+  id: string
+  org_id: string
+  email: string | null
+  role: string
+  token_hash: string
+  expires_at: string
+  created_by: string
+  created_at: string
+  accepted_at: string | null
+  accepted_by: string | null
+  revoked_at: string | null
+}
+
+export type ApiKeysTable = {
+  id: string
+  user_id: string
+  name: string
+  prefix: string
+  key_hash: string
+  /** Comma-separated scopes. */
+  scopes: string
+  created_at: string
+  expires_at: string | null
+  last_used_at: string | null
+  revoked_at: string | null
+}
+
+export type SessionParticipantsTable = { session_id: string; user_id: string; role: string; added_at: string }
+
+export type ShareLinksTable = {
+  id: string
+  session_id: string
+  token_hash: string
+  role: string
+  expires_at: string
+  max_uses: number
+  uses: Generated<number>
+  created_by: string
+  created_at: string
+  revoked_at: string | null
+}
+
+export type AuditLogTable = {
+  id: string
+  org_id: string | null
+  at: string
+  actor_id: string
+  actor_name: string
+  action: string
+  target: string | null
+  /** JSON object. */
+  details: string
+}
+
+export type RateLimitsTable = { key: string; window_start: number; count: number }

@@ -1,11 +1,21 @@
-import { type Health, Limits, RunnerPath } from '@agent-ops/protocol'
+import { type Health, Limits, RunnerPath, type SignInMethod } from '@agent-ops/protocol'
 import { createNodeWebSocket } from '@hono/node-ws'
 import { OpenAPIHono } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import type { ApiKeys } from '../auth/api-keys.ts'
+import type { AuditLog } from '../auth/audit.ts'
+import type { Auth } from '../auth/better-auth.ts'
+import type { Orgs } from '../auth/orgs.ts'
+import type { Principal } from '../auth/principal.ts'
+import type { RateLimiter } from '../auth/rate-limit.ts'
+import type { SessionAccess } from '../auth/session-access.ts'
+import type { ShareLinks } from '../auth/share-links.ts'
 import { bearerToken, hashToken } from '../auth/tokens.ts'
 import type { ModelCatalog } from '../llm/model-catalog.ts'
 import { llmProxyRoutes } from '../llm/proxy-route.ts'
 import type { Logger } from '../logger.ts'
+import type { Presence } from '../realtime/presence.ts'
 import type { EventBus } from '../realtime/pubsub.ts'
 import type { RunnerHub } from '../realtime/runner-hub.ts'
 import type { EventLog } from '../sessions/event-log.ts'
@@ -13,10 +23,16 @@ import type { SessionService } from '../sessions/session-service.ts'
 import type { SessionStore } from '../sessions/session-store.ts'
 import type { AppEnv } from './context.ts'
 import { errorHandler, errorResponse, validationHook } from './errors.ts'
+import { accessControl } from './middleware/access-control.ts'
+import { csrfProtection } from './middleware/csrf.ts'
+import { rateLimit } from './middleware/rate-limit.ts'
 import { requestLog } from './middleware/request-log.ts'
-import { requireAdmin } from './middleware/require-admin.ts'
+import { policies } from './policies.ts'
+import { accountRoutes } from './routes/account.ts'
 import { eventRoutes } from './routes/events.ts'
+import { orgRoutes } from './routes/org.ts'
 import { sessionRoutes } from './routes/sessions.ts'
+import { sharingRoutes } from './routes/sharing.ts'
 import { healthRoutes, modelRoutes } from './routes/system.ts'
 import { mountClient } from './static-client.ts'
 
@@ -24,7 +40,22 @@ export type AppDeps = {
   version: string
   health: () => Health
   secretKey: Buffer
-  adminTokenHash: () => string
+  auth: Auth
+  /** The caller of a request, from an API key or a browser session cookie. */
+  authenticate(request: Request): Promise<Principal | 'invalid' | undefined>
+  /** The app's own origin (for CSRF checks): the configured public URL, else the request's Host. */
+  appOrigin(request: Request): string
+  clientAddress(c: Context): string
+  orgs: Orgs
+  keys: ApiKeys
+  audit: AuditLog
+  access: SessionAccess
+  links: ShareLinks
+  limiter: RateLimiter
+  presence: Presence
+  signInMethods: SignInMethod[]
+  /** Deactivation beyond the user row: revoke API keys, stop running sessions. */
+  offboard(userId: string, by: Principal): Promise<void>
   sessions: SessionService
   store: SessionStore
   log: EventLog
@@ -35,9 +66,6 @@ export type AppDeps = {
   clientDir: string
   logger: Logger
 }
-
-/** API routes that need no credentials; every other route checks the caller. */
-export const publicApiPaths = new Set(['/api/health', '/api/openapi.json'])
 
 export function buildApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
@@ -57,17 +85,81 @@ export function buildApp(deps: AppDeps) {
         ),
     }),
   )
-  const auth = requireAdmin({ secretKey: deps.secretKey, adminTokenHash: deps.adminTokenHash })
-  app.use('/api/*', async (c, next) => (publicApiPaths.has(c.req.path) ? next() : auth(c, next)))
+  app.use(
+    '/api/*',
+    csrfProtection((c) => deps.appOrigin(c.req.raw)),
+  )
+  // Sign-in attempts, per client address and per account; stored, so a restart does not reset them.
+  const signInRule = { limit: 10, windowMs: 60_000 }
+  app.use(
+    '/api/auth/sign-in/*',
+    rateLimit(deps.limiter, 'sign-in', signInRule, async (c) => {
+      const keys = [`ip:${deps.clientAddress(c)}`]
+      if (c.req.method !== 'POST') return keys
+      const body = (await c.req.raw
+        .clone()
+        .json()
+        .catch(() => ({}))) as { email?: unknown }
+      if (typeof body.email === 'string') keys.push(`email:${body.email.toLowerCase()}`)
+      return keys
+    }),
+  )
+  app.use(
+    '/api/auth/sign-up/*',
+    rateLimit(deps.limiter, 'sign-up', signInRule, (c) => [`ip:${deps.clientAddress(c)}`]),
+  )
+  const tokenRule = { limit: 20, windowMs: 60_000 }
+  for (const path of ['/api/keys', '/api/invites/accept', '/api/share-links/redeem']) {
+    const limit = rateLimit(deps.limiter, `token:${path}`, tokenRule, (c) => [`ip:${deps.clientAddress(c)}`])
+    app.use(path, async (c, next) => (c.req.method === 'POST' ? limit(c, next) : next()))
+  }
+  app.use(
+    '/api/*',
+    accessControl({
+      authenticate: (c) => deps.authenticate(c.req.raw),
+      loadSession: (id) => deps.store.find(id),
+      access: deps.access,
+    }),
+  )
 
+  app.on(['GET', 'POST'], '/api/auth/*', (c) => deps.auth.handler(c.req.raw))
   app.route('/api', healthRoutes(deps.health))
+  app.route(
+    '/api',
+    accountRoutes({
+      signInOptions: async () => ({
+        methods: deps.signInMethods,
+        firstUser: !(await deps.orgs.hasAnyUser()),
+      }),
+      orgs: deps.orgs,
+      keys: deps.keys,
+      audit: deps.audit,
+      revokeBrowserSessions: async (userId) => deps.orgs.revokeBrowserSessions(userId),
+    }),
+  )
+  app.route('/api', orgRoutes({ orgs: deps.orgs, audit: deps.audit, offboard: deps.offboard }))
   app.route('/api', modelRoutes(deps.catalog))
-  app.route('/api', sessionRoutes(deps.sessions))
+  app.route('/api', sessionRoutes({ sessions: deps.sessions, access: deps.access, audit: deps.audit }))
+  app.route(
+    '/api',
+    sharingRoutes({
+      store: deps.store,
+      access: deps.access,
+      links: deps.links,
+      audit: deps.audit,
+      presence: deps.presence,
+    }),
+  )
   app.route(
     '/api',
     eventRoutes({ store: deps.store, log: deps.log, bus: deps.bus, heartbeatMs: deps.heartbeatMs }),
   )
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'agent-ops.session_token',
+  })
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: {
@@ -104,5 +196,16 @@ export function buildApp(deps: AppDeps) {
   )
 
   mountClient(app, deps.clientDir)
+  assertEveryRouteHasAPolicy(app.routes)
   return { app, injectWebSocket }
+}
+
+/** A route without an access policy is a bug: refuse to start rather than serve it unguarded. */
+export function assertEveryRouteHasAPolicy(routes: readonly { method: string; path: string }[]) {
+  const missing = routes
+    .filter((r) => r.path.startsWith('/api/') && r.method !== 'ALL')
+    .map((r) => `${r.method} ${r.path}`)
+    .filter((key) => !(key in policies))
+  if (missing.length > 0)
+    throw new Error(`API routes without an access policy: ${[...new Set(missing)].join(', ')}`)
 }

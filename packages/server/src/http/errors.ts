@@ -14,6 +14,8 @@ const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  gone: 410,
+  rate_limited: 429,
   payload_too_large: 413,
   no_provider: 400,
   unknown_model: 400,

@@ -29,6 +29,8 @@ beforeEach(async () => {
     controlTokenHash: 'a',
     llmTokenHash: 'b',
     sandboxProvider: 'local',
+    ownerId: null,
+    orgId: null,
     now: new Date().toISOString(),
   })
 })

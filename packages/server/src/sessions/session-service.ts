@@ -17,10 +17,10 @@ import type { Admission } from './admission.ts'
 import type { Dispatcher } from './dispatcher.ts'
 import type { EventLog } from './event-log.ts'
 import { decideMessage } from './lifecycle.ts'
-import type { Actor, RunnerLinks } from './ports.ts'
+import { type Actor, type RunnerLinks, systemActor } from './ports.ts'
 import type { PromptQueue } from './prompt-queue.ts'
 import type { SandboxControl } from './sandbox-control.ts'
-import type { SessionStore } from './session-store.ts'
+import type { SessionFilter, SessionStore } from './session-store.ts'
 import type { Transitions } from './transitions.ts'
 
 export type SessionServiceDeps = {
@@ -51,15 +51,16 @@ export class SessionService {
     this.#d = deps
   }
 
-  list(limit: number): Promise<Session[]> {
-    return this.#d.store.list(limit)
+  list(limit: number, filter?: SessionFilter): Promise<Session[]> {
+    return this.#d.store.list(limit, filter)
   }
 
   get(id: string): Promise<Session> {
     return this.#d.store.get(id)
   }
 
-  async create(raw: CreateSessionInput, actor: Actor): Promise<Session> {
+  /** Starts a session owned by `actor` in organization `orgId`. */
+  async create(raw: CreateSessionInput, actor: Actor, orgId: string | null = null): Promise<Session> {
     const input = CreateSessionSchema.parse(raw)
     const { store, log, queue, catalog, secretKey, isolationProblem } = this.#d
     if (isolationProblem) throw unavailable(isolationProblem)
@@ -78,6 +79,8 @@ export class SessionService {
         controlTokenHash: hashToken(secretKey, generateToken('unused')),
         llmTokenHash: hashToken(secretKey, generateToken('unused')),
         sandboxProvider: this.#d.sandboxProvider,
+        ownerId: actor.id === systemActor.id ? null : actor.id,
+        orgId,
         now,
       })
       await queue.enqueue({

@@ -1,7 +1,8 @@
-import type { PermissionPolicy, Session, SessionStatus } from '@agent-ops/protocol'
-import type { Selectable, Updateable } from 'kysely'
+import type { PermissionPolicy, Session, SessionStatus, SessionVisibility } from '@agent-ops/protocol'
+import type { Expression, ExpressionBuilder, Selectable, SqlBool, Updateable } from 'kysely'
+import type { SessionAccessRow } from '../auth/session-access.ts'
 import type { Db } from '../db/database.ts'
-import type { SessionsTable } from '../db/schema.ts'
+import type { Database, SessionsTable } from '../db/schema.ts'
 import { notFound } from '../errors.ts'
 
 export type SessionRow = Selectable<SessionsTable>
@@ -15,8 +16,14 @@ export type NewSession = {
   controlTokenHash: string
   llmTokenHash: string
   sandboxProvider: string
+  /** The person who started it and their organization (null for system-started sessions). */
+  ownerId: string | null
+  orgId: string | null
   now: string
 }
+
+/** Narrows a list query to the sessions one caller may see (built by SessionAccess). */
+export type SessionFilter = (eb: ExpressionBuilder<Database, 'sessions'>) => Expression<SqlBool>
 
 /** Persistence of the sessions table, and its mapping to the protocol's Session. */
 export class SessionStore {
@@ -40,6 +47,8 @@ export class SessionStore {
         runner_id: null,
         sandbox_provider: s.sandboxProvider,
         sandbox_handle: null,
+        owner_id: s.ownerId,
+        org_id: s.orgId,
         created_at: s.now,
         updated_at: s.now,
       })
@@ -50,6 +59,15 @@ export class SessionStore {
     const row = await this.#db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst()
     if (!row) throw notFound(`session ${id}`)
     return row
+  }
+
+  /** The columns access control needs, or undefined when there is no such session. */
+  async find(id: string): Promise<SessionAccessRow | undefined> {
+    return this.#db
+      .selectFrom('sessions')
+      .select(['id', 'owner_id', 'org_id', 'visibility'])
+      .where('id', '=', id)
+      .executeTakeFirst()
   }
 
   async findByControlTokenHash(hash: string): Promise<SessionRow | undefined> {
@@ -73,16 +91,13 @@ export class SessionStore {
     return this.#db.selectFrom('sessions').selectAll().where('status', 'in', statuses).execute()
   }
 
-  /** Sessions in `statuses`; with `authorId`, only those whose messages include one of that person's. */
-  async count(statuses: readonly SessionStatus[], authorId?: string): Promise<number> {
+  /** Sessions in `statuses`; with `ownerId`, only that person's. */
+  async count(statuses: readonly SessionStatus[], ownerId?: string): Promise<number> {
     let query = this.#db
       .selectFrom('sessions')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('status', 'in', statuses)
-    if (authorId !== undefined)
-      query = query.where('id', 'in', (eb) =>
-        eb.selectFrom('session_messages').select('session_id').where('author_id', '=', authorId),
-      )
+    if (ownerId !== undefined) query = query.where('owner_id', '=', ownerId)
     const row = await query.executeTakeFirst()
     return Number(row?.n ?? 0)
   }
@@ -93,8 +108,21 @@ export class SessionStore {
     return toSession(session)
   }
 
-  async list(limit: number): Promise<Session[]> {
-    const rows = await this.#select()
+  /** Ids of one person's sessions in `statuses` (deactivation stops them). */
+  async idsOwnedBy(ownerId: string, statuses: readonly SessionStatus[]): Promise<string[]> {
+    const rows = await this.#db
+      .selectFrom('sessions')
+      .select('id')
+      .where('owner_id', '=', ownerId)
+      .where('status', 'in', statuses)
+      .execute()
+    return rows.map((r) => r.id)
+  }
+
+  async list(limit: number, filter?: SessionFilter): Promise<Session[]> {
+    let query = this.#select()
+    if (filter) query = query.where(filter)
+    const rows = await query
       .orderBy('sessions.created_at', 'desc')
       .orderBy('sessions.id', 'desc')
       .limit(limit)
@@ -105,7 +133,9 @@ export class SessionStore {
   #select() {
     return this.#db
       .selectFrom('sessions')
+      .leftJoin('users', 'users.id', 'sessions.owner_id')
       .selectAll('sessions')
+      .select(['users.name as owner_name', 'users.email as owner_email'])
       .select((eb) =>
         eb
           .selectFrom('session_messages')
@@ -117,7 +147,13 @@ export class SessionStore {
   }
 }
 
-function toSession(row: SessionRow & { queued_messages: number | null }): Session {
+type ListedRow = SessionRow & {
+  queued_messages: number | null
+  owner_name: string | null
+  owner_email: string | null
+}
+
+function toSession(row: ListedRow): Session {
   return {
     id: row.id,
     title: row.title,
@@ -135,6 +171,11 @@ function toSession(row: SessionRow & { queued_messages: number | null }): Sessio
       costUsd: row.cost_usd,
     },
     lastEventSeq: row.last_seq,
+    owner:
+      row.owner_id && row.owner_name !== null
+        ? { id: row.owner_id, name: row.owner_name, email: row.owner_email ?? '' }
+        : null,
+    visibility: row.visibility as SessionVisibility,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }

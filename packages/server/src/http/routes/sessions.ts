@@ -8,6 +8,8 @@ import {
   SessionList,
 } from '@agent-ops/protocol'
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import type { AuditLog } from '../../auth/audit.ts'
+import type { SessionAccess } from '../../auth/session-access.ts'
 import type { SessionService } from '../../sessions/session-service.ts'
 import type { AppEnv } from '../context.ts'
 import { validationHook } from '../errors.ts'
@@ -78,15 +80,51 @@ const routes = {
   }),
 }
 
-export function sessionRoutes(sessions: SessionService) {
+export type SessionRoutesDeps = {
+  sessions: SessionService
+  access: SessionAccess
+  audit: AuditLog
+}
+
+export function sessionRoutes({ sessions, access, audit }: SessionRoutesDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   app.openapi(routes.create, async (c) => {
-    const session = await sessions.create(c.req.valid('json'), c.get('actor'))
-    return c.json(session, 201)
+    const p = c.get('principal')
+    const session = await sessions.create(c.req.valid('json'), c.get('actor'), p.membership?.orgId ?? null)
+    return c.json({ ...session, access: 'owner' as const }, 201)
   })
-  app.openapi(routes.list, async (c) => c.json({ sessions: await sessions.list(Limits.sessionListMax) }, 200))
-  app.openapi(routes.get, async (c) => c.json(await sessions.get(c.req.valid('param').id), 200))
-  app.openapi(routes.stop, async (c) => c.json(await sessions.stop(c.req.valid('param').id), 200))
+  app.openapi(routes.list, async (c) => {
+    const p = c.get('principal')
+    const list = await sessions.list(Limits.sessionListMax, access.visibleFilter(p))
+    const withAccess = await Promise.all(
+      list.map(async (s) => ({
+        ...s,
+        access: await access.roleOf(p, {
+          id: s.id,
+          owner_id: s.owner?.id ?? null,
+          org_id: p.membership?.orgId ?? null,
+          visibility: s.visibility,
+        }),
+      })),
+    )
+    return c.json({ sessions: withAccess }, 200)
+  })
+  app.openapi(routes.get, async (c) =>
+    c.json({ ...(await sessions.get(c.req.valid('param').id)), access: c.get('sessionRole') }, 200),
+  )
+  app.openapi(routes.stop, async (c) => {
+    const row = c.get('session')
+    const session = await sessions.stop(row.id)
+    if (row.owner_id !== c.get('principal').user.id)
+      await audit.record({
+        orgId: row.org_id,
+        actor: c.get('actor'),
+        action: 'session.stopped_by_other',
+        target: row.id,
+        details: { ownerId: row.owner_id },
+      })
+    return c.json({ ...session, access: c.get('sessionRole') }, 200)
+  })
   app.openapi(routes.send, async (c) => {
     const result = await sessions.send(c.req.valid('param').id, c.req.valid('json'), c.get('actor'))
     return c.json(result, 202)
