@@ -54,6 +54,8 @@ export type RunningServer = {
   warmReady(): Promise<number>
   /** Runs a command inside a session's running sandbox, as its agent (operators and tests). */
   sandboxExec(sessionId: string, command: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>
+  /** Every route the HTTP app answers (method and pattern), for the authorization matrix and docs. */
+  routes: { method: string; path: string }[]
   /** Stops accepting requests and closes the database. Sandboxes keep running and are re-adopted next start. */
   close(): Promise<void>
 }
@@ -247,6 +249,12 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
   const keys = new ApiKeys(db, secretKey)
   const audit = new AuditLog(db)
   const access = new SessionAccess(db)
+  const limiter = new RateLimiter(db)
+  // Windows older than a day can never limit anything again.
+  const pruneLimits = () => limiter.prune(86_400_000).catch(() => {})
+  void pruneLimits()
+  const pruneTimer = setInterval(pruneLimits, 3_600_000)
+  pruneTimer.unref()
   const oauth = {
     github:
       config.githubClientId && config.githubClientSecret
@@ -276,7 +284,16 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
     password: config.passwordSignIn,
     oauth,
     sessionTtlSeconds: config.authSessionTtlSeconds,
-    onUserCreated: (user) => orgs.onUserCreated(user),
+    onUserCreated: async (user) => {
+      const joined = await orgs.onUserCreated(user)
+      if (joined)
+        await audit.record({
+          orgId: joined.orgId,
+          actor: { id: user.id, name: user.name },
+          action: joined.via === 'invite' ? 'invite.accepted' : 'user.joined',
+          details: { role: joined.role, via: joined.via },
+        })
+    },
     refuseSignIn: async (userId) =>
       (await orgs.isDeactivated(userId))
         ? 'this account is deactivated: ask an admin of your team'
@@ -323,15 +340,23 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
     audit,
     access,
     links: new ShareLinks(db, secretKey),
-    limiter: new RateLimiter(db),
+    limiter,
     presence: new Presence(),
     signInMethods: enabledSignInMethods({ password: config.passwordSignIn, oauth }),
-    offboard: async (userId) => {
+    offboard: async (userId, by) => {
       await keys.revokeAllOf(userId)
-      for (const id of await store.idsOwnedBy(userId, activeStatuses))
+      for (const id of await store.idsOwnedBy(userId, activeStatuses)) {
         await sessions
           .stop(id)
           .catch((error: unknown) => logger.warn({ err: error, sessionId: id }, 'stop failed'))
+        await audit.record({
+          orgId: by.membership?.orgId ?? null,
+          actor: { id: by.user.id, name: by.user.name },
+          action: 'session.stopped_by_other',
+          target: id,
+          details: { ownerId: userId, why: 'owner deactivated' },
+        })
+      }
     },
     sessions,
     store,
@@ -366,6 +391,11 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
     port,
     dataDir: config.dataDir,
     warmReady: () => warmPool.readyCount(),
+    routes: [
+      ...new Map(
+        app.routes.map((r) => [`${r.method} ${r.path}`, { method: r.method, path: r.path }]),
+      ).values(),
+    ],
     sandboxExec: async (sessionId, command, opts) => {
       const handle = await sandbox.handle(sessionId)
       if (!handle || !sandboxProvider.exec)
@@ -374,6 +404,7 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
     },
     close: async () => {
       transitions.disarmAll()
+      clearInterval(pruneTimer)
       idle.stop()
       monitor.stop()
       hub.closeAll()

@@ -4,6 +4,7 @@ import { newId } from '../ids.ts'
 
 export type AuditAction =
   | 'user.signed_in'
+  | 'user.joined'
   | 'user.role_changed'
   | 'user.deactivated'
   | 'user.reactivated'

@@ -138,7 +138,8 @@ export function createAuth(options: AuthOptions) {
     },
     account: {
       modelName: 'accounts',
-      accountLinking: { enabled: true, trustedProviders: ['github', 'google'] },
+      // An OAuth sign-in joins an existing account only when the provider vouches for the email.
+      accountLinking: { enabled: true },
     },
     verification: { modelName: 'verifications' },
     rateLimit: { enabled: false },

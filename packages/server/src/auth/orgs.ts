@@ -40,8 +40,11 @@ export class Orgs {
    * email has a pending invite, or whose domain is allowed, joins as a member. Others wait for an invite link.
    * One transaction, so two simultaneous first sign-ups cannot both become owner.
    */
-  async onUserCreated(user: { id: string; email: string; name: string }, now = new Date()): Promise<void> {
-    await this.#db.transaction().execute(async (tx) => {
+  async onUserCreated(
+    user: { id: string; email: string; name: string },
+    now = new Date(),
+  ): Promise<{ orgId: string; role: string; via: 'first-user' | 'invite' | 'domain' } | undefined> {
+    return this.#db.transaction().execute(async (tx) => {
       const at = now.toISOString()
       const org = await tx.selectFrom('orgs').selectAll().orderBy('created_at').executeTakeFirst()
       if (!org) {
@@ -54,7 +57,7 @@ export class Orgs {
           .insertInto('memberships')
           .values({ org_id: orgId, user_id: user.id, role: 'owner', created_at: at })
           .execute()
-        return
+        return { orgId, role: 'owner', via: 'first-user' as const }
       }
       const invite = await tx
         .selectFrom('invites')
@@ -68,7 +71,7 @@ export class Orgs {
         .executeTakeFirst()
       const domains = JSON.parse(org.allowed_domains) as string[]
       const role = invite?.role ?? (domains.includes(domainOf(user.email)) ? 'member' : undefined)
-      if (!role) return
+      if (!role) return undefined
       await tx
         .insertInto('memberships')
         .values({ org_id: org.id, user_id: user.id, role, created_at: at })
@@ -79,6 +82,7 @@ export class Orgs {
           .set({ accepted_at: at, accepted_by: user.id })
           .where('id', '=', invite.id)
           .execute()
+      return { orgId: org.id, role, via: invite ? ('invite' as const) : ('domain' as const) }
     })
   }
 

@@ -108,11 +108,6 @@ export function buildApp(deps: AppDeps) {
     '/api/auth/sign-up/*',
     rateLimit(deps.limiter, 'sign-up', signInRule, (c) => [`ip:${deps.clientAddress(c)}`]),
   )
-  const tokenRule = { limit: 20, windowMs: 60_000 }
-  for (const path of ['/api/keys', '/api/invites/accept', '/api/share-links/redeem']) {
-    const limit = rateLimit(deps.limiter, `token:${path}`, tokenRule, (c) => [`ip:${deps.clientAddress(c)}`])
-    app.use(path, async (c, next) => (c.req.method === 'POST' ? limit(c, next) : next()))
-  }
   app.use(
     '/api/*',
     accessControl({
@@ -121,6 +116,14 @@ export function buildApp(deps: AppDeps) {
       access: deps.access,
     }),
   )
+  // Endpoints that mint or use tokens, per caller: after access control, so a refused caller is told why.
+  const tokenRule = { limit: 20, windowMs: 60_000 }
+  for (const path of ['/api/keys', '/api/invites/accept', '/api/share-links/redeem']) {
+    const limit = rateLimit(deps.limiter, `token:${path}`, tokenRule, (c) => [
+      `user:${c.get('principal').user.id}`,
+    ])
+    app.use(path, async (c, next) => (c.req.method === 'POST' ? limit(c, next) : next()))
+  }
 
   app.on(['GET', 'POST'], '/api/auth/*', (c) => deps.auth.handler(c.req.raw))
   app.route('/api', healthRoutes(deps.health))
