@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SessionEventBody, SessionStatus } from '@agent-ops/protocol'
-import { createClient } from '@agent-ops/sdk'
+import { createClient, signInWithPassword } from '@agent-ops/sdk'
 import { serve } from '@agent-ops/server'
 import type { ScriptedModel } from '@agent-ops/testkit'
 import { ensureChromium, ensureClientBuilt, launchChromium } from '../e2e/helpers.ts'
@@ -14,10 +14,9 @@ import { InProcessEventBus } from '../packages/server/src/realtime/pubsub.ts'
 import { EventLog } from '../packages/server/src/sessions/event-log.ts'
 
 export const seededEventCount = 10_000
-const token = 'bench-ui-token-0123456789abcdef'
+/** The server's first account (it owns the team); the browser holds its session cookie, as after signing in. */
+const owner = { name: 'Bench Owner', email: 'bench@example.test', password: 'correct horse battery staple' }
 const lastText = 'The last of ten thousand events.'
-/** The client keeps its token here (packages/client/src/api.ts). */
-const tokenStorageKey = 'agent-ops.token'
 
 /** One agent turn of a long session: a user message, text streamed in deltas, tool calls, usage. */
 function turnEvents(turn: number): SessionEventBody[] {
@@ -78,13 +77,11 @@ function seedEvents(count: number): SessionEventBody[] {
 }
 
 /**
- * Runs in the page before its own scripts: signs in (the client keeps its token in localStorage) and records
- * `window.lastEventRenderedMs`, the first frame after `marker` is in the document. A string, as it runs in the
- * browser, not here.
+ * Runs in the page before its own scripts: records `window.lastEventRenderedMs`, the first frame after `marker`
+ * is in the document. A string, as it runs in the browser, not here.
  */
-function pageScript(token: string, marker: string): string {
+function pageScript(marker: string): string {
   return `
-    localStorage.setItem(${JSON.stringify(tokenStorageKey)}, ${JSON.stringify(token)})
     const marker = ${JSON.stringify(marker)}
     const hasMarker = (node) => (node.textContent || '').includes(marker)
     // Only added nodes are searched: probing the whole page on every change would cost what it measures.
@@ -110,12 +107,16 @@ export async function measureUiOpen(model: ScriptedModel, runs: number): Promise
   const server = await serve({
     port: 0,
     dataDir,
-    adminToken: token,
     logLevel: 'warn',
     openaiCompatibleUrl: model.openaiBaseUrl,
     defaultModel: `openai-compatible/${model.modelId}`,
   })
-  const client = createClient({ baseUrl: server.url, token })
+  const { cookie } = await signInWithPassword(server.url, owner, { signUp: true })
+  const client = createClient({ baseUrl: server.url, cookie })
+  const cookies = cookie.split('; ').map((pair) => {
+    const at = pair.indexOf('=')
+    return { name: pair.slice(0, at), value: pair.slice(at + 1), url: server.url }
+  })
   const browser = await launchChromium()
   try {
     const session = await client.sessions.create({ prompt: 'hello' })
@@ -144,7 +145,8 @@ export async function measureUiOpen(model: ScriptedModel, runs: number): Promise
     const samples: number[] = []
     for (let i = 0; i < runs; i++) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
-      await context.addInitScript({ content: pageScript(token, lastText) })
+      await context.addCookies(cookies)
+      await context.addInitScript({ content: pageScript(lastText) })
       const page = await context.newPage()
       const pageErrors: string[] = []
       page.on('pageerror', (error) => pageErrors.push(error.message))

@@ -6,12 +6,13 @@ import { demoScript, type Script } from '@agent-ops/testkit'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  adminToken,
   type E2eServer,
   ensureChromium,
   ensureClientBuilt,
   launchChromium,
+  ownerAccount,
   screenshotter,
+  signUpThroughPage,
   startE2eServer,
 } from './helpers.ts'
 
@@ -134,13 +135,11 @@ async function timelineSnapshot() {
 }
 
 describe('the web client journey', () => {
-  it('signs in with the admin token and shows the demo banner', async () => {
+  it('creates the first account on the sign-in page and shows the demo banner', async () => {
     await page.goto(e2e.server.url)
-    const token = page.getByLabel('Access token')
-    await token.waitFor()
-    await shot('token-form')
-    await token.fill(adminToken)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('heading', { name: 'Create the first account' }).waitFor()
+    await shot('sign-in')
+    await signUpThroughPage(page, ownerAccount)
     const banner = page.getByRole('note')
     await banner.waitFor()
     expect(await banner.textContent()).toContain('Demo model: scripted responses, not a real LLM.')
@@ -242,11 +241,20 @@ describe('the web client journey', () => {
     await story.waitFor({ timeout: 30_000 })
     await statusBadge('working').waitFor()
 
-    // Sent while the agent works: queued, visible in the queue, not yet in the timeline.
-    await composer().fill(queuedPrompt)
+    // Sent while the agent works: queued, visible in the queue, not yet in the timeline. Sent with a slip first,
+    // then corrected in the queue: the answer to the corrected text (below) shows the agent got the edit.
+    const slip = 'Summarise the sesion in one line.'
+    await composer().fill(slip)
     await page.getByRole('button', { name: 'Send', exact: true }).click()
-    await queuePanel().getByText(queuedPrompt).waitFor({ timeout: 10_000 })
+    await queuePanel().getByText(slip).waitFor({ timeout: 10_000 })
     await shot('follow-up-queued')
+    await queuePanel().getByRole('button', { name: 'Edit queued message 1' }).click()
+    const editor = queuePanel().getByLabel('Edit queued message 1')
+    await editor.fill(queuedPrompt)
+    await editor.press('Control+Enter')
+    await queuePanel().getByText(queuedPrompt).waitFor({ timeout: 10_000 })
+    expect(await queuePanel().getByText(slip).count()).toBe(0)
+    await shot('follow-up-edited-in-queue')
     const beforeReload = await timelineRows()
     expect(rowsLabelled(beforeReload, /^Message from /).map((row) => row.text)).not.toContainEqual(
       expect.stringContaining(queuedPrompt),

@@ -9,8 +9,12 @@ const server = await serve({
   defaultModel: `openai-compatible/${model.modelId}`,
   demo: true,
 })
+// No token to hand out: people sign in. On a fresh data directory the server has just said to create the first
+// account (it owns the team); the CLI can sign in with the same email and password.
 process.stderr.write(
-  `\n  Agent Ops demo: open http://localhost:${server.port} (scripted demo model, no API key needed)\n\n`,
+  `\n  Agent Ops demo: open http://localhost:${server.port} (scripted demo model, no model API key needed).\n` +
+    '  Sign in, or create the first account there: it owns the team. For the CLI:\n' +
+    `  ./agent-ops --url http://localhost:${server.port} login --email you@example.com\n\n`,
 )
 
 let stopping = false

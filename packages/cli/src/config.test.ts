@@ -31,8 +31,15 @@ describe('config', () => {
   it('resolves URL and token by precedence', () => {
     const saved = { url: 'http://ops.example.com/', token: 'saved' }
     expect(resolveConnection(undefined, {}, {})).toEqual({ url: defaultUrl, token: undefined })
-    expect(resolveConnection(undefined, {}, saved)).toEqual({ url: 'http://ops.example.com', token: 'saved' })
-    expect(resolveConnection(undefined, { AGENT_OPS_TOKEN: 'env' }, saved).token).toBe('env')
+    expect(resolveConnection(undefined, {}, saved)).toEqual({
+      url: 'http://ops.example.com',
+      token: 'saved',
+      tokenSource: 'config',
+    })
+    expect(resolveConnection(undefined, { AGENT_OPS_TOKEN: 'env' }, saved)).toMatchObject({
+      token: 'env',
+      tokenSource: 'env',
+    })
     expect(resolveConnection('http://other:1', { AGENT_OPS_URL: 'http://env:2' }, saved).url).toBe(
       'http://other:1',
     )

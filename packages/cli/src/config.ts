@@ -41,7 +41,7 @@ export async function readConfig(path: string): Promise<StoredConfig> {
   return config
 }
 
-/** Writes the config readable by its owner only: it holds a token. */
+/** Writes the config readable by its owner only: it holds an API key. */
 export async function writeConfig(path: string, config: StoredConfig): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
   await writeFile(path, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 })
@@ -51,18 +51,22 @@ export async function writeConfig(path: string, config: StoredConfig): Promise<v
 
 export interface Connection {
   url: string
+  /** An API key (`aops_key_...`). */
   token: string | undefined
+  /** Where the key came from, so an error can say which one to replace. */
+  tokenSource?: 'env' | 'config'
 }
 
 /**
- * URL: --url, AGENT_OPS_URL, the config, the default. Token: AGENT_OPS_TOKEN, else the config's, but only for
- * the URL it was saved for, so pointing --url elsewhere never sends that token to another server.
+ * URL: --url, AGENT_OPS_URL, the config, the default. Key: AGENT_OPS_TOKEN, else the config's, but only for
+ * the URL it was saved for, so pointing --url elsewhere never sends that key to another server.
  */
 export function resolveConnection(urlFlag: string | undefined, env: Env, config: StoredConfig): Connection {
   const url = normalizeUrl(urlFlag || env.AGENT_OPS_URL || config.url || defaultUrl)
-  if (env.AGENT_OPS_TOKEN) return { url, token: env.AGENT_OPS_TOKEN }
+  if (env.AGENT_OPS_TOKEN) return { url, token: env.AGENT_OPS_TOKEN, tokenSource: 'env' }
   const sameServer = config.url === undefined || normalizeUrl(config.url) === url
-  return { url, token: sameServer ? config.token : undefined }
+  if (!sameServer || !config.token) return { url, token: undefined }
+  return { url, token: config.token, tokenSource: 'config' }
 }
 
 export function normalizeUrl(url: string): string {

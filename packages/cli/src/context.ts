@@ -6,12 +6,21 @@ export interface GlobalOptions {
   url?: string
 }
 
-/** A client for the resolved server, with a token: every command except `serve` and `login` needs one. */
+/** A client for the resolved server, with an API key: every command except `serve` and `login` needs one. */
 export async function authenticatedClient(options: GlobalOptions): Promise<Client> {
   const config = await readConfig(configPath())
   const { url, token } = resolveConnection(options.url, process.env, config)
   if (!token) throw new CliError(missingTokenMessage)
   return createClient({ baseUrl: url, token })
+}
+
+/** Where the key of this invocation came from (for error messages); undefined when there is none. */
+export async function keySource(options: GlobalOptions): Promise<'env' | 'config' | undefined> {
+  try {
+    return resolveConnection(options.url, process.env, await readConfig(configPath())).tokenSource
+  } catch {
+    return undefined
+  }
 }
 
 export function write(text: string): void {

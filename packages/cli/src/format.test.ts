@@ -20,6 +20,8 @@ const session = (over: Partial<Session>): Session => ({
     costUsd: 0,
   },
   lastEventSeq: 12,
+  owner: { id: 'usr_1', name: 'Ada Admin', email: 'ada@example.com' },
+  visibility: 'private',
   createdAt: '2025-01-01T11:00:00.000Z',
   updatedAt: '2025-01-01T11:57:00.000Z',
   ...over,

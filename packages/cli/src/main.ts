@@ -4,7 +4,9 @@ import { Command } from 'commander'
 import { registerLoginCommand } from './commands/login.ts'
 import { registerServeCommand } from './commands/serve.ts'
 import { registerSessionCommands } from './commands/session.ts'
-import { CliError } from './errors.ts'
+import { registerWhoamiCommand } from './commands/whoami.ts'
+import { type GlobalOptions, keySource } from './context.ts'
+import { CliError, refusedKeyMessage } from './errors.ts'
 
 const program = new Command('agent-ops')
   .description('Agent Ops: background coding agents on infrastructure you own')
@@ -19,19 +21,20 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 registerServeCommand(program)
 registerLoginCommand(program)
+registerWhoamiCommand(program)
 registerSessionCommands(program)
 
 try {
   await program.parseAsync()
 } catch (error) {
-  process.stderr.write(`error: ${describeError(error)}\n`)
+  process.stderr.write(`error: ${await describeError(error)}\n`)
   process.exitCode = 1
 }
 
 /** Expected failures read as one line; anything else keeps its stack, it is a bug worth reporting. */
-function describeError(error: unknown): string {
+async function describeError(error: unknown): Promise<string> {
   if (error instanceof ApiError && error.status === 401) {
-    return `${error.message} (run \`agent-ops login\` or set AGENT_OPS_TOKEN)`
+    return refusedKeyMessage(await keySource(program.opts<GlobalOptions>()), error.message)
   }
   if (error instanceof ConnectionError) return `${error.message} (is the server running? \`agent-ops serve\`)`
   if (error instanceof ApiError || error instanceof InvalidResponseError || error instanceof CliError) {

@@ -155,6 +155,10 @@ function describe(event: SessionEvent): string[] {
       return event.data.text
         .split('\n')
         .map((line, i) => (i === 0 && event.data.mode === 'steer' ? '>> ' : '> ') + line)
+    case 'message.edited':
+      return [`· ${event.data.author.name} edited a queued message`]
+    case 'message.cancelled':
+      return [`· ${event.data.author.name} removed a queued message`]
     case 'queue.updated': {
       const count = event.data.queue.length
       return count === 0 ? [] : [`· ${count} message${count === 1 ? '' : 's'} queued`]

@@ -1,16 +1,17 @@
 import { execFile, spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Session, SessionEvent } from '@agent-ops/protocol'
+import { Me, Session, SessionEvent } from '@agent-ops/protocol'
+import { type Client, createClient } from '@agent-ops/sdk'
 import { type RunningServer, serve } from '@agent-ops/server'
 import { type Script, type ScriptedModel, startScriptedModel } from '@agent-ops/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { adminUser, bootstrapOwner } from '../../server/test/harness.ts'
 
 /** The CLI as people run it: a child process against the real server, real runner and OpenCode. */
 const cliMain = fileURLToPath(new URL('../src/main.ts', import.meta.url))
-const adminToken = 'cli-test-admin-token-0123456789'
 
 const script: Script = {
   exchanges: [
@@ -33,6 +34,9 @@ const script: Script = {
 let model: ScriptedModel
 let server: RunningServer
 let dir: string
+/** The team owner's API key (every scope), as `AGENT_OPS_TOKEN` for most commands. */
+let token: string
+let owner: Client
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'agent-ops-cli-'))
@@ -40,10 +44,11 @@ beforeAll(async () => {
   server = await serve({
     port: 0,
     dataDir: join(dir, 'data'),
-    adminToken,
     logLevel: 'error',
     openaiCompatibleUrl: model.openaiBaseUrl,
   })
+  ;({ token } = await bootstrapOwner(server.url))
+  owner = createClient({ baseUrl: server.url, token })
 })
 
 afterAll(async () => {
@@ -66,7 +71,7 @@ interface Result {
   stderr: string
 }
 
-/** Runs `agent-ops <args>` with an isolated config directory; the token comes from env unless overridden. */
+/** Runs `agent-ops <args>` with an isolated config directory; the API key comes from env unless overridden. */
 function cli(
   args: string[],
   options: { env?: Record<string, string | undefined>; stdin?: string } = {},
@@ -75,7 +80,7 @@ function cli(
     ...process.env,
     XDG_CONFIG_HOME: join(dir, 'config'),
     AGENT_OPS_URL: server.url,
-    AGENT_OPS_TOKEN: adminToken,
+    AGENT_OPS_TOKEN: token,
     ...options.env,
   }
   return new Promise((resolve) => {
@@ -165,7 +170,11 @@ describe('agent-ops session', () => {
   })
 })
 
-describe('agent-ops errors and login', () => {
+describe('agent-ops errors, login and whoami', () => {
+  const noToken = { AGENT_OPS_TOKEN: undefined }
+  const configFile = () => join(dir, 'config', 'agent-ops', 'config.json')
+  const savedKey = async () => (JSON.parse(await readFile(configFile(), 'utf8')) as { token: string }).token
+
   it("prints the server's message without a stack trace", async () => {
     const result = await cli(['session', 'show', 'ses_does_not_exist'])
     expect(result.code).toBe(1)
@@ -173,29 +182,112 @@ describe('agent-ops errors and login', () => {
     expect(result.stdout).toBe('')
   })
 
-  it('says how to get a token when there is none', async () => {
-    const result = await cli(['session', 'list'], { env: { AGENT_OPS_TOKEN: undefined } })
+  it('says how to log in when there is no key', async () => {
+    const result = await cli(['session', 'list'], { env: noToken })
     expect(result.code).toBe(1)
-    expect(result.stderr).toContain('agent-ops login')
+    expect(result.stderr).toContain('agent-ops login --email')
     expect(result.stderr).toContain('AGENT_OPS_TOKEN')
   })
 
-  it('refuses a wrong token at login and saves a good one, readable by its owner only', async () => {
-    const noToken = { AGENT_OPS_TOKEN: undefined }
-    const wrong = await cli(['login'], { env: noToken, stdin: 'not-the-token\n' })
-    expect(wrong.code).toBe(1)
-    expect(wrong.stderr).toMatch(/^error: .+\(run `agent-ops login` or set AGENT_OPS_TOKEN\)\n$/)
+  it("whoami names the key's user, team role and scopes", async () => {
+    const human = await cli(['whoami'])
+    expect(human).toMatchObject({ code: 0, stderr: '' })
+    expect(human.stdout).toContain(`user:   ${adminUser.name} <${adminUser.email}>`)
+    expect(human.stdout).toMatch(/^team: {3}.+ \(owner\)$/m)
+    expect(human.stdout).toContain('scopes: read, write, admin')
+    const json = Me.parse(JSON.parse((await cli(['whoami', '--json'])).stdout))
+    expect(json).toMatchObject({ via: 'api_key', user: { email: adminUser.email } })
+  })
 
-    const login = await cli(['login'], { env: noToken, stdin: `${adminToken}\n` })
+  it('refuses what is not a valid key at login and saves a good one, readable by its owner only', async () => {
+    const notAKey = await cli(['login'], { env: noToken, stdin: 'not-a-key\n' })
+    expect(notAKey.code).toBe(1)
+    expect(notAKey.stderr).toMatch(/^error: that is not an API key \(they start with aops_key_\)/)
+    const unknown = await cli(['login', '--token'], {
+      env: noToken,
+      stdin: `aops_key_${'x'.repeat(43)}\n`,
+    })
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toMatch(/^error: the server refused that key \(invalid, expired or revoked\)/)
+
+    const login = await cli(['login'], { env: noToken, stdin: `${token}\n` })
     expect(login).toMatchObject({ code: 0, stderr: '' })
-    const path = join(dir, 'config', 'agent-ops', 'config.json')
-    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ url: server.url, token: adminToken })
-    expect((await stat(path)).mode & 0o777).toBe(0o600)
+    expect(login.stdout).toMatch(
+      new RegExp(`^logged in to ${server.url} as ${adminUser.name} <${adminUser.email}> \\(owner of `),
+    )
+    expect(JSON.parse(await readFile(configFile(), 'utf8'))).toEqual({ url: server.url, token })
+    expect((await stat(configFile())).mode & 0o777).toBe(0o600)
 
-    // Later commands find the server and the token in the config alone.
+    // Later commands find the server and the key in the config alone.
     const list = await cli(['session', 'list', '--json'], { env: { ...noToken, AGENT_OPS_URL: undefined } })
     expect(list.code).toBe(0)
     expect(Array.isArray(JSON.parse(list.stdout))).toBe(true)
+  })
+
+  it('login --email reads the password from stdin and stores a new read+write key for this machine', async () => {
+    const wrong = await cli(['login', '--email', adminUser.email], {
+      env: noToken,
+      stdin: 'not my password\n',
+    })
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toMatch(new RegExp(`^error: sign-in as ${adminUser.email} failed: .+\n$`))
+
+    const login = await cli(['login', '--email', adminUser.email], {
+      env: noToken,
+      stdin: `${adminUser.password}\n`,
+    })
+    expect(login).toMatchObject({ code: 0, stderr: '' })
+    expect(login.stdout).toContain(`logged in to ${server.url} as ${adminUser.name} <${adminUser.email}>`)
+    // The password is used once and kept nowhere.
+    expect(login.stdout + login.stderr + (await readFile(configFile(), 'utf8'))).not.toContain(
+      adminUser.password,
+    )
+    const key = await savedKey()
+    expect(key).toMatch(/^aops_key_/)
+    expect(key).not.toBe(token)
+    expect((await stat(configFile())).mode & 0o777).toBe(0o600)
+
+    const created = (await owner.keys.list()).keys.find((k) => k.name === `cli@${hostname()}`)
+    expect(created).toMatchObject({ scopes: ['read', 'write'], revokedAt: null })
+    const daysValid = (Date.parse(created!.expiresAt!) - Date.parse(created!.createdAt)) / 86_400_000
+    expect(daysValid).toBe(90)
+
+    const whoami = await cli(['whoami', '--json'], { env: noToken })
+    expect(Me.parse(JSON.parse(whoami.stdout))).toMatchObject({
+      via: 'api_key',
+      scopes: ['read', 'write'],
+      user: { email: adminUser.email },
+    })
+  })
+
+  it('login --email --sign-up creates an invited account and joins the team', async () => {
+    await owner.org.invite({ email: 'bea@example.test', role: 'member' })
+    const signUp = await cli(['login', '--email', 'bea@example.test', '--sign-up', '--name', 'Bea'], {
+      env: noToken,
+      stdin: 'bea has a long password\n',
+    })
+    expect(signUp).toMatchObject({ code: 0, stderr: '' })
+    expect(signUp.stdout).toMatch(/^logged in to .+ as Bea <bea@example\.test> \(member of /)
+    const whoami = await cli(['whoami'], { env: noToken })
+    expect(whoami.stdout).toMatch(/^team: {3}.+ \(member\)$/m)
+  })
+
+  it('a revoked key says to log in again, naming where the key came from', async () => {
+    const key = await savedKey()
+    const bea = createClient({ baseUrl: server.url, token: key })
+    const { keys } = await bea.keys.list()
+    await bea.keys.revoke(keys.find((k) => k.name === `cli@${hostname()}`)!.id)
+
+    const fromConfig = await cli(['session', 'list'], { env: noToken })
+    expect(fromConfig.code).toBe(1)
+    expect(fromConfig.stderr).toBe(
+      'error: the server refused your saved API key (expired or revoked): run `agent-ops login` again\n',
+    )
+    const fromEnv = await cli(['whoami'], { env: { AGENT_OPS_TOKEN: key } })
+    expect(fromEnv.code).toBe(1)
+    expect(fromEnv.stderr).toMatch(
+      /^error: the server refused the API key in AGENT_OPS_TOKEN .+`agent-ops login`\n$/,
+    )
   })
 })
 
@@ -206,7 +298,7 @@ function spawnCli(args: string[]) {
       ...process.env,
       XDG_CONFIG_HOME: join(dir, 'config'),
       AGENT_OPS_URL: server.url,
-      AGENT_OPS_TOKEN: adminToken,
+      AGENT_OPS_TOKEN: token,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

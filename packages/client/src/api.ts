@@ -2,23 +2,12 @@ import { ApiError, type Client, ConnectionError, createClient } from '@agent-ops
 
 export type { Client }
 
-const tokenStorageKey = 'agent-ops.token'
-
-export function loadToken(): string | null {
-  return localStorage.getItem(tokenStorageKey)
-}
-
-export function saveToken(token: string): void {
-  localStorage.setItem(tokenStorageKey, token)
-}
-
-export function clearToken(): void {
-  localStorage.removeItem(tokenStorageKey)
-}
-
-/** The app talks to the server that served it: relative URLs, proxied to the API by Vite in development. */
-export function makeClient(token: string): Client {
-  return createClient({ baseUrl: '', token })
+/**
+ * The app talks to the server that served it: relative URLs (proxied to the API by Vite in development). No
+ * token: the browser keeps the HttpOnly session cookie and sends it, with the Origin the CSRF check wants.
+ */
+export function makeClient(): Client {
+  return createClient({ baseUrl: '' })
 }
 
 export function isUnauthorized(error: unknown): boolean {

@@ -1,22 +1,31 @@
 import { SessionStatus } from '@agent-ops/protocol'
 import { createRootRoute, createRoute, createRouter, Link, redirect } from '@tanstack/react-router'
+import { ApiKeysPage } from './account/ApiKeysPage.tsx'
+import { AuditPage } from './account/AuditPage.tsx'
+import { InvitePage } from './account/InvitePage.tsx'
+import { SharePage } from './account/SharePage.tsx'
+import { TeamPage } from './account/TeamPage.tsx'
 import { Shell } from './components/Shell.tsx'
 import { SessionsPage } from './dashboard/SessionsPage.tsx'
 import { SessionRoute } from './session/SessionPage.tsx'
 
 /** The dashboard's filters live in the address, so a filtered list can be bookmarked and shared. */
 export type StatusFilter = 'all' | 'active' | 'ended' | SessionStatus
+/** Whose sessions: everyone's, the caller's own, or their teammates'. */
+export type OwnerFilter = 'all' | 'mine' | 'team'
 export interface DashboardSearch {
   status?: StatusFilter
+  whose?: OwnerFilter
   q?: string
 }
 
 function validateDashboardSearch(search: Record<string, unknown>): DashboardSearch {
-  const { status, q } = search
+  const { status, whose, q } = search
   const known = status === 'all' || status === 'active' || status === 'ended'
   const result: DashboardSearch = {}
   if (typeof status === 'string' && (known || SessionStatus.safeParse(status).success))
     result.status = status as StatusFilter
+  if (whose === 'mine' || whose === 'team') result.whose = whose
   if (typeof q === 'string' && q) result.q = q
   return result
 }
@@ -54,8 +63,24 @@ export const sessionRoute = createRoute({
   component: SessionRoute,
 })
 
+const teamRoute = createRoute({ getParentRoute: () => rootRoute, path: '/team', component: TeamPage })
+const keysRoute = createRoute({ getParentRoute: () => rootRoute, path: '/keys', component: ApiKeysPage })
+const auditRoute = createRoute({ getParentRoute: () => rootRoute, path: '/audit', component: AuditPage })
+/** Invite and share links carry their token in the #fragment, which the page reads and then removes. */
+const inviteRoute = createRoute({ getParentRoute: () => rootRoute, path: '/invite', component: InvitePage })
+const shareRoute = createRoute({ getParentRoute: () => rootRoute, path: '/share', component: SharePage })
+
 export const router = createRouter({
-  routeTree: rootRoute.addChildren([dashboardRoute, sessionsRoute, sessionRoute]),
+  routeTree: rootRoute.addChildren([
+    dashboardRoute,
+    sessionsRoute,
+    sessionRoute,
+    teamRoute,
+    keysRoute,
+    auditRoute,
+    inviteRoute,
+    shareRoute,
+  ]),
   defaultPreload: 'intent',
   scrollRestoration: true,
 })

@@ -50,6 +50,16 @@ export const UserMessageEvent = defineEvent(
   z.object({ messageId: z.string(), text: z.string(), mode: MessageMode, author: Author }),
 )
 export const QueueUpdatedEvent = defineEvent('queue.updated', z.object({ queue: z.array(QueuedMessage) }))
+/** A queued message's text was changed before the agent took it; a `queue.updated` follows. */
+export const MessageEditedEvent = defineEvent(
+  'message.edited',
+  z.object({ messageId: z.string(), text: z.string(), author: Author }),
+)
+/** A queued message was removed before the agent took it: it is never sent; a `queue.updated` follows. */
+export const MessageCancelledEvent = defineEvent(
+  'message.cancelled',
+  z.object({ messageId: z.string(), author: Author }),
+)
 /** The sandbox hit one of its resource limits (the kernel killed a process, refused a fork or a write). */
 export const SandboxLimitEvent = defineEvent(
   'sandbox.limit',
@@ -156,11 +166,17 @@ export const SessionEventBody = z.discriminatedUnion('type', [
   SessionProgressEvent,
   UserMessageEvent,
   QueueUpdatedEvent,
+  MessageEditedEvent,
+  MessageCancelledEvent,
   SandboxLimitEvent,
   ...agentEventSchemas,
 ])
 export type SessionEventBody = z.output<typeof SessionEventBody>
 export type SessionEventType = SessionEventBody['type']
+/** Every event type in the vocabulary, for a cheap check of a stream's events (see the SDK's follower). */
+export const sessionEventTypes: ReadonlySet<string> = new Set(
+  SessionEventBody.options.map((option) => option.shape.type.value),
+)
 export type SessionEventOf<T extends SessionEventType> = Extract<SessionEvent, { type: T }>
 
 /** An event as stored and streamed: `seq` is the per-session sequence (the SSE `id:`). */

@@ -10,6 +10,7 @@ import {
   type CreateInviteInput,
   type CreateSessionInput,
   type CreateShareLinkInput,
+  type EditQueuedMessageInput,
   Health,
   InviteList,
   Me,
@@ -22,6 +23,7 @@ import {
   Participant,
   ParticipantList,
   Presence,
+  QueuedMessage,
   RedeemedShareLink,
   type SendMessageInput,
   SendMessageResult,
@@ -33,7 +35,7 @@ import {
   SignInOptions,
   type UpdateSessionInput,
 } from '@agent-ops/protocol'
-import { type EventStreamOptions, followSessionEvents } from './events.ts'
+import { type EventStreamOptions, followSessionEventBatches, followSessionEvents } from './events.ts'
 import { Transport, type TransportOptions } from './http.ts'
 
 export type ClientOptions = TransportOptions
@@ -117,8 +119,20 @@ export function createClient(options: ClientOptions) {
       send: (id: string, input: SendMessageInput) =>
         transport.json('POST', `${sessionPath(id)}/messages`, SendMessageResult, { body: input }),
       abort: (id: string) => transport.json('POST', `${sessionPath(id)}/abort`, AbortResult),
+      /** The prompt queue: a message can be edited or removed until the agent takes it (then: 409). */
+      queue: {
+        edit: (id: string, messageId: string, input: EditQueuedMessageInput) =>
+          transport.json('PATCH', `${sessionPath(id)}/messages/${enc(messageId)}`, QueuedMessage, {
+            body: input,
+          }),
+        cancel: (id: string, messageId: string) =>
+          transport.json('DELETE', `${sessionPath(id)}/messages/${enc(messageId)}`, QueuedMessage),
+      },
       events: (id: string, streamOptions?: EventStreamOptions) =>
         followSessionEvents(transport, id, streamOptions),
+      /** The same stream as `events`, in the batches it arrived in (one per network read). */
+      eventBatches: (id: string, streamOptions?: EventStreamOptions) =>
+        followSessionEventBatches(transport, id, streamOptions),
     },
   }
 }

@@ -185,6 +185,48 @@ describe('sessions.events', () => {
   })
 })
 
+describe('sessions.eventBatches', () => {
+  it('yields a backlog written at once as one batch, then live events, each once and in order', async () => {
+    const log = makeLog(5)
+    const { baseUrl } = await listen((req, res, connection) => {
+      startStream(res)
+      if (connection === 1) {
+        // The backlog in one (small) write, as the server sends a page; then the connection ends.
+        res.write(
+          log
+            .slice(0, 3)
+            .map((e) => `id: ${e.seq}\ndata: ${JSON.stringify(e)}\n\n`)
+            .join(''),
+        )
+        res.end()
+        return
+      }
+      const after = Number(req.headers['last-event-id'] ?? 0)
+      for (const event of log.slice(after)) writeEvent(res, event)
+    })
+    const batches: number[][] = []
+    for await (const batch of createClient({ baseUrl, token: 't' }).sessions.eventBatches('s1')) {
+      batches.push(batch.map((e) => e.seq))
+      if (batches.flat().length === 5) break
+    }
+    expect(batches[0]).toEqual([1, 2, 3])
+    expect(batches.flat()).toEqual([1, 2, 3, 4, 5])
+  })
+
+  it('checks each event envelope: a bad sequence number is refused', async () => {
+    const { baseUrl } = await listen((_req, res) => {
+      startStream(res)
+      const event = { ...makeLog(1)[0]!, seq: 'one' }
+      res.write(`id: 1\ndata: ${JSON.stringify(event)}\n\n`)
+    })
+    const error = await collect(createClient({ baseUrl, token: 't' }).sessions.events('s1'), 1).catch(
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(InvalidResponseError)
+    expect((error as Error).message).toMatch(/seq/)
+  })
+})
+
 describe('requests', () => {
   it('validates answers and sends JSON bodies', async () => {
     const bodies: string[] = []

@@ -58,8 +58,12 @@ describe('loadConfig', () => {
     )
   })
 
-  it('refuses a short admin token', () => {
-    expect(() => loadConfig({}, { AGENT_OPS_ADMIN_TOKEN: 'short' })).toThrow(/at least 16/)
+  it('needs both halves of an OAuth app, and names the missing variable', () => {
+    expect(() => loadConfig({}, { AGENT_OPS_GITHUB_CLIENT_ID: 'id' })).toThrow(
+      /AGENT_OPS_GITHUB_CLIENT_SECRET/,
+    )
+    expect(() => loadConfig({}, { AGENT_OPS_PUBLIC_URL: 'not a url' })).toThrow(/AGENT_OPS_PUBLIC_URL/)
+    expect(loadConfig({}, { AGENT_OPS_PASSWORD_SIGN_IN: '0' }).passwordSignIn).toBe(false)
   })
 
   it('has sandbox settings with safe defaults, and a strict flag for running without isolation', () => {

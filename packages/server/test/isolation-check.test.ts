@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { ApiError, createClient } from '@agent-ops/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { adminToken, freePort, scriptedModelRef, startServerProcess } from './harness.ts'
+import { bootstrapOwner, freePort, scriptedModelRef, startServerProcess } from './harness.ts'
 
 /**
  * Without what isolation needs (here: no bubblewrap on PATH), the server starts but refuses sessions, saying
@@ -27,13 +27,14 @@ describe('the start-up isolation check', () => {
     server = await startServerProcess({
       AGENT_OPS_PORT: String(port),
       AGENT_OPS_DATA_DIR: dataDir,
-      AGENT_OPS_ADMIN_TOKEN: adminToken,
       AGENT_OPS_OPENAI_COMPATIBLE_URL: 'http://127.0.0.1:9/v1',
       AGENT_OPS_DEFAULT_MODEL: scriptedModelRef,
       AGENT_OPS_UNSAFE_NO_ISOLATION: '0',
       PATH: dirname(process.execPath), // node only: no bwrap, python3, setpriv, slirp4netns, mkfs
     })
-    const client = createClient({ baseUrl: `http://127.0.0.1:${port}`, token: adminToken })
+    const baseUrl = `http://127.0.0.1:${port}`
+    const { token } = await bootstrapOwner(baseUrl)
+    const client = createClient({ baseUrl, token })
     const error = await client.sessions.create({ prompt: 'hi' }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ApiError)
     expect((error as ApiError).status).toBe(503)

@@ -7,7 +7,7 @@ import { createClient } from '@agent-ops/sdk'
 import { type Script, type ScriptedModel, startScriptedModel } from '@agent-ops/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  adminToken,
+  bootstrapOwner,
   collectEvents,
   createTestServer,
   freePort,
@@ -47,6 +47,9 @@ describe('the server is killed (SIGKILL) mid-turn and started again', () => {
   let dataDir: string
   let server: ChildProcess | undefined
   let env: Record<string, string>
+  /** The owner's API key: created after the first start, still valid after the restart (keys are stored). */
+  let token = ''
+  const baseUrl = () => `http://127.0.0.1:${env.AGENT_OPS_PORT}`
 
   beforeAll(async () => {
     model = await startScriptedModel({ script })
@@ -54,16 +57,13 @@ describe('the server is killed (SIGKILL) mid-turn and started again', () => {
     env = {
       AGENT_OPS_PORT: String(await freePort()),
       AGENT_OPS_DATA_DIR: dataDir,
-      AGENT_OPS_ADMIN_TOKEN: adminToken,
       AGENT_OPS_OPENAI_COMPATIBLE_URL: model.openaiBaseUrl,
       AGENT_OPS_DEFAULT_MODEL: scriptedModelRef,
     }
   })
   afterAll(async () => {
     if (server && server.exitCode === null) {
-      await stopAllSessions(
-        createClient({ baseUrl: `http://127.0.0.1:${env.AGENT_OPS_PORT}`, token: adminToken }),
-      ).catch(() => {})
+      if (token) await stopAllSessions(createClient({ baseUrl: baseUrl(), token })).catch(() => {})
       server.kill('SIGKILL')
     }
     await model?.close()
@@ -72,7 +72,8 @@ describe('the server is killed (SIGKILL) mid-turn and started again', () => {
 
   it('loses no event, and the session continues', async () => {
     server = await startServerProcess(env)
-    const client = createClient({ baseUrl: `http://127.0.0.1:${env.AGENT_OPS_PORT}`, token: adminToken })
+    ;({ token } = await bootstrapOwner(baseUrl()))
+    const client = createClient({ baseUrl: baseUrl(), token })
     const session = await client.sessions.create({ prompt: 'a long task please' })
     await collectEvents(client, session.id, (_e, seen) => ofType(seen, 'text.delta').length >= 3)
 

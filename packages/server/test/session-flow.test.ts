@@ -138,9 +138,10 @@ describe('a prompt end to end: server, runner, OpenCode, scripted model', () => 
         after: session!.lastEventSeq,
       },
     )
+    const { user } = await t.client.me()
     expect(ofType(events, 'message.user')[0]?.data).toMatchObject({
       text: 'what did you write?',
-      author: { id: 'admin' },
+      author: { id: user.id, name: user.name },
     })
     // The model saw the earlier turn: OpenCode kept the conversation.
     const last = JSON.stringify(t.model.requests.at(-1)?.body)

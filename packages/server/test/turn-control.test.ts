@@ -121,7 +121,7 @@ describe('controlling a turn', () => {
   it('resumes the event stream after Last-Event-ID with exactly the missed events', async () => {
     const all = await collectEvents(t.client, sessionId, (_e, seen) => seen.length === 20)
     const response = await fetch(`${t.server.url}/api/sessions/${sessionId}/events`, {
-      headers: { authorization: `Bearer test-admin-token-0123456789`, 'last-event-id': '12' },
+      headers: { authorization: `Bearer ${t.token}`, 'last-event-id': '12' },
     })
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
     let text = ''

@@ -1,49 +1,116 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
+import type { Me } from '@agent-ops/protocol'
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { RouterProvider } from '@tanstack/react-router'
-import { useCallback, useMemo, useState } from 'react'
-import { clearToken, isUnauthorized, loadToken, makeClient, saveToken } from '../api.ts'
+import { useCallback, useEffect, useMemo, useState } from 'react'
+import { errorMessage, isUnauthorized, makeClient } from '../api.ts'
 import { ApiContext } from '../auth.tsx'
+import { hasBrowserSession } from '../auth-api.ts'
 import { router } from '../router.tsx'
-import { TokenForm } from './TokenForm.tsx'
+import { ErrorNotice } from './ErrorNotice.tsx'
+import { SignInPage } from './SignInPage.tsx'
+import { Spinner } from './Spinner.tsx'
 
-function makeQueryClient() {
+/** One client for the page's life: the browser's cookie, not the client, says who is signed in. */
+const client = makeClient()
+
+const expired = 'Your sign-in has ended. Sign in again to go on.'
+
+function makeQueryClient(onUnauthorized: () => void) {
   return new QueryClient({
+    // Any 401, from a query or a change, means the browser session ended: back to the sign-in page.
+    queryCache: new QueryCache({ onError: (error) => isUnauthorized(error) && onUnauthorized() }),
+    mutationCache: new MutationCache({ onError: (error) => isUnauthorized(error) && onUnauthorized() }),
     defaultOptions: {
-      // A rejected token will not start working on a retry.
+      // A rejected sign-in will not start working on a retry.
       queries: { retry: (failures, error) => !isUnauthorized(error) && failures < 2 },
     },
   })
 }
 
+type AuthState =
+  | { status: 'checking' }
+  | { status: 'signed-out'; reason: string | null }
+  | { status: 'unreachable'; message: string }
+  | { status: 'signed-in'; me: Me; generation: number }
+
 export function App() {
-  const [token, setToken] = useState(loadToken)
-  const [signOutReason, setSignOutReason] = useState<string | null>(null)
-  const signOut = useCallback((reason?: string) => {
-    clearToken()
-    setToken(null)
-    setSignOutReason(reason ?? null)
+  const [state, setState] = useState<AuthState>({ status: 'checking' })
+
+  const checkSignIn = useCallback(async () => {
+    try {
+      if (!(await hasBrowserSession())) {
+        setState({ status: 'signed-out', reason: null })
+        return
+      }
+      const me = await client.me()
+      setState((previous) => ({
+        status: 'signed-in',
+        me,
+        // The same person keeps their cache; anyone else starts from an empty one.
+        generation:
+          previous.status === 'signed-in' && previous.me.user.id === me.user.id
+            ? previous.generation
+            : Date.now(),
+      }))
+    } catch (error) {
+      if (isUnauthorized(error)) setState({ status: 'signed-out', reason: null })
+      else setState({ status: 'unreachable', message: errorMessage(error) })
+    }
   }, [])
-  // A new cache per token: nothing fetched for one identity is shown to the next.
+
+  useEffect(() => {
+    checkSignIn()
+  }, [checkSignIn])
+
+  const signOut = useCallback(async (options: { reason?: string; endSession?: boolean } = {}) => {
+    if (options.endSession) await client.signOut().catch(() => undefined)
+    setState({ status: 'signed-out', reason: options.reason ?? null })
+  }, [])
+
+  const generation = state.status === 'signed-in' ? state.generation : 0
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new cache per identity (generation).
+  const queryClient = useMemo(
+    () => makeQueryClient(() => signOut({ reason: expired })),
+    [generation, signOut],
+  )
+  const me = state.status === 'signed-in' ? state.me : null
   const api = useMemo(
-    () => (token ? { client: makeClient(token), signOut, queryClient: makeQueryClient() } : null),
-    [token, signOut],
+    () => (me ? { client, me, signOut, refreshMe: checkSignIn } : null),
+    [me, signOut, checkSignIn],
   )
 
-  if (!api) {
+  if (state.status === 'checking') {
     return (
-      <TokenForm
-        notice={signOutReason}
-        onSignedIn={(newToken) => {
-          saveToken(newToken)
-          setSignOutReason(null)
-          setToken(newToken)
-        }}
+      <main className="page page-narrow">
+        <Spinner label="Checking your sign-in" withText />
+      </main>
+    )
+  }
+  if (state.status === 'unreachable') {
+    return (
+      <main className="page page-narrow">
+        <h1>Agent Ops</h1>
+        <ErrorNotice message={state.message} />
+        <div className="row">
+          <button type="button" className="primary" onClick={checkSignIn}>
+            Try again
+          </button>
+        </div>
+      </main>
+    )
+  }
+  if (state.status === 'signed-out' || !api) {
+    return (
+      <SignInPage
+        client={client}
+        notice={state.status === 'signed-out' ? state.reason : null}
+        onSignedIn={checkSignIn}
       />
     )
   }
   return (
     <ApiContext value={api}>
-      <QueryClientProvider client={api.queryClient}>
+      <QueryClientProvider client={queryClient}>
         <RouterProvider router={router} />
       </QueryClientProvider>
     </ApiContext>

@@ -1,10 +1,16 @@
 import { SessionStatus } from '@agent-ops/protocol'
-import type { DashboardSearch, StatusFilter } from '../router.tsx'
+import type { DashboardSearch, OwnerFilter, StatusFilter } from '../router.tsx'
 
 const groups: { value: StatusFilter; label: string }[] = [
   { value: 'all', label: 'All statuses' },
   { value: 'active', label: 'Active' },
   { value: 'ended', label: 'Ended' },
+]
+
+const owners: { value: OwnerFilter; label: string }[] = [
+  { value: 'all', label: 'Everyone’s' },
+  { value: 'mine', label: 'Mine' },
+  { value: 'team', label: 'Team' },
 ]
 
 export function SessionFilters({
@@ -24,6 +30,22 @@ export function SessionFilters({
           value={search.q ?? ''}
           onChange={(event) => onChange({ ...search, q: event.target.value || undefined })}
         />
+      </label>
+      <label>
+        <span className="visually-hidden">Filter by owner</span>
+        <select
+          value={search.whose ?? 'all'}
+          onChange={(event) => {
+            const whose = event.target.value as OwnerFilter
+            onChange({ ...search, whose: whose === 'all' ? undefined : whose })
+          }}
+        >
+          {owners.map((owner) => (
+            <option key={owner.value} value={owner.value}>
+              {owner.label}
+            </option>
+          ))}
+        </select>
       </label>
       <label>
         <span className="visually-hidden">Filter by status</span>

@@ -17,6 +17,9 @@ export function SessionTable({ sessions }: { sessions: Session[] }) {
             <th scope="col">Title</th>
             <th scope="col">Status</th>
             <th scope="col" className="hide-narrow">
+              Owner
+            </th>
+            <th scope="col" className="hide-narrow">
               Model
             </th>
             <th scope="col" className="numeric hide-narrow">
@@ -39,7 +42,7 @@ export function SessionTable({ sessions }: { sessions: Session[] }) {
 }
 
 function SessionRow({ session }: { session: Session }) {
-  const { client } = useApi()
+  const { client, me } = useApi()
   const queryClient = useQueryClient()
   const stop = useMutation({
     mutationFn: () => client.sessions.stop(session.id),
@@ -59,6 +62,14 @@ function SessionRow({ session }: { session: Session }) {
       <td>
         <StatusBadge status={session.status} />
       </td>
+      <td className="hide-narrow">
+        {session.owner ? (session.owner.id === me.user.id ? 'You' : session.owner.name) : '—'}
+        {session.visibility !== 'private' && session.owner?.id === me.user.id && (
+          <span className="tag">
+            {session.visibility === 'team-joinable' ? 'team can join' : 'team can view'}
+          </span>
+        )}
+      </td>
       <td className="mono hide-narrow">{session.model}</td>
       <td className="numeric hide-narrow">{formatUsd(session.usage.costUsd)}</td>
       <td>
@@ -67,7 +78,7 @@ function SessionRow({ session }: { session: Session }) {
         </time>
       </td>
       <td className="actions">
-        {!isTerminal(session.status) && session.status !== 'stopping' && (
+        {session.access === 'owner' && !isTerminal(session.status) && session.status !== 'stopping' && (
           <button
             type="button"
             className="small"

@@ -2,11 +2,11 @@ import type { Session } from '@agent-ops/protocol'
 import { isTerminal } from '@agent-ops/protocol'
 import { getRouteApi } from '@tanstack/react-router'
 import { useMemo } from 'react'
-import { useErrorText } from '../auth.tsx'
+import { useApi, useErrorText } from '../auth.tsx'
 import { ErrorNotice } from '../components/ErrorNotice.tsx'
 import { Spinner } from '../components/Spinner.tsx'
 import { useSessionList } from '../hooks/useSessionList.ts'
-import type { DashboardSearch, StatusFilter } from '../router.tsx'
+import type { DashboardSearch, OwnerFilter, StatusFilter } from '../router.tsx'
 import { NewSessionForm } from './NewSessionForm.tsx'
 import { SessionFilters } from './SessionFilters.tsx'
 import { SessionTable } from './SessionTable.tsx'
@@ -20,11 +20,23 @@ function matchesStatus(session: Session, filter: StatusFilter): boolean {
   return session.status === filter
 }
 
-/** Newest activity first, then filtered by the address's `status` and `q`. */
-export function visibleSessions(sessions: readonly Session[], search: DashboardSearch): Session[] {
+/** Mine: sessions the caller owns; team: their teammates' sessions the caller may see. */
+function matchesOwner(session: Session, filter: OwnerFilter, userId: string): boolean {
+  if (filter === 'all') return true
+  const mine = session.owner?.id === userId
+  return filter === 'mine' ? mine : !mine
+}
+
+/** Newest activity first, then filtered by the address's `status`, `whose` and `q`. */
+export function visibleSessions(
+  sessions: readonly Session[],
+  search: DashboardSearch,
+  userId: string,
+): Session[] {
   const query = search.q?.trim().toLowerCase() ?? ''
   return sessions
     .filter((session) => matchesStatus(session, search.status ?? 'all'))
+    .filter((session) => matchesOwner(session, search.whose ?? 'all', userId))
     .filter((session) => !query || session.title.toLowerCase().includes(query))
     .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
 }
@@ -32,10 +44,15 @@ export function visibleSessions(sessions: readonly Session[], search: DashboardS
 export function SessionsPage() {
   const search = dashboardRoute.useSearch()
   const navigate = dashboardRoute.useNavigate()
+  const { me } = useApi()
+  const userId = me.user.id
   const { data: sessions, error } = useSessionList()
   const errorText = useErrorText(error)
-  const shown = useMemo(() => (sessions ? visibleSessions(sessions, search) : null), [sessions, search])
-  const filtered = Boolean(search.q) || (search.status ?? 'all') !== 'all'
+  const shown = useMemo(
+    () => (sessions ? visibleSessions(sessions, search, userId) : null),
+    [sessions, search, userId],
+  )
+  const filtered = Boolean(search.q) || (search.status ?? 'all') !== 'all' || Boolean(search.whose)
 
   return (
     <main className="page">

@@ -2,6 +2,7 @@ import type { SessionEvent } from '@agent-ops/protocol'
 import { useEffect, useReducer, useRef, useState } from 'react'
 import { useApi } from '../auth.tsx'
 import { emptyTimeline, reduceEvents } from '../timeline/reducer.ts'
+import { takeEarlyStream } from './early-stream.ts'
 
 /** While replaying the log on open, render at least this often, so a huge log still shows progress. */
 const catchUpRenderEveryMs = 1_000
@@ -60,8 +61,13 @@ export function useSessionTimeline(sessionId: string, backlogSeq: number | undef
 
     const follow = async () => {
       try {
-        for await (const event of client.sessions.events(sessionId, { signal: controller.signal })) {
-          pending.push(event)
+        // Batches, not single events: a 10,000-event backlog is a few dozen steps, not 10,000. Opened straight
+        // on this page, the stream was started while the app booted (early-stream.ts).
+        const batches =
+          takeEarlyStream(sessionId, controller.signal) ??
+          client.sessions.eventBatches(sessionId, { signal: controller.signal })
+        for await (const batch of batches) {
+          pending = pending.length === 0 ? batch : pending.concat(batch)
           schedule()
         }
       } catch (caught) {

@@ -13,13 +13,15 @@ interface ComposerProps {
   working: boolean
   /** The session stopped or failed: nothing can be sent any more. */
   closed: boolean
+  /** The caller is a viewer: they read along, never send or abort. */
+  readOnly?: boolean
   /** A message was accepted by the server. */
   onSent: () => void
 }
 
 type Busy = null | 'sending' | 'aborting'
 
-export function Composer({ sessionId, working, closed, onSent }: ComposerProps) {
+export function Composer({ sessionId, working, closed, readOnly = false, onSent }: ComposerProps) {
   const { client } = useApi()
   const draftKey = `session.${sessionId}`
   const [text, setText] = useState(() => loadDraft(draftKey))
@@ -63,6 +65,26 @@ export function Composer({ sessionId, working, closed, onSent }: ComposerProps) 
 
   if (closed) {
     return <p className="composer composer-closed">This session has ended; it cannot take new messages.</p>
+  }
+  if (readOnly) {
+    return (
+      <div className="composer">
+        <label htmlFor="composer-text" className="visually-hidden">
+          Message to the agent
+        </label>
+        <textarea
+          id="composer-text"
+          rows={2}
+          disabled
+          aria-describedby="composer-viewer-note"
+          value=""
+          readOnly
+        />
+        <p className="composer-closed" id="composer-viewer-note" role="note">
+          You are a viewer of this session: you can follow along, but not send messages or stop the agent.
+        </p>
+      </div>
+    )
   }
   return (
     <form

@@ -1,11 +1,20 @@
 import type { Session, SessionStatus } from '@agent-ops/protocol'
 import { isTerminal } from '@agent-ops/protocol'
-import { useMutation } from '@tanstack/react-query'
+import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { errorMessage } from '../api.ts'
 import { useApi } from '../auth.tsx'
 import { ErrorNotice } from '../components/ErrorNotice.tsx'
 import { StatusBadge } from '../components/StatusBadge.tsx'
 import { formatCount, formatUsd } from '../format.ts'
+import { sessionKey } from '../hooks/useSession.ts'
+import { PresenceList } from './PresenceList.tsx'
+import { ShareButton } from './ShareDialog.tsx'
+
+const visibilityLabels = {
+  private: 'private',
+  'team-visible': 'team can view',
+  'team-joinable': 'team can join',
+} as const
 
 interface SessionHeaderProps {
   session: Session
@@ -15,8 +24,15 @@ interface SessionHeaderProps {
 }
 
 export function SessionHeader({ session, status, live }: SessionHeaderProps) {
-  const { client } = useApi()
+  const { client, me } = useApi()
+  const queryClient = useQueryClient()
   const stop = useMutation({ mutationFn: () => client.sessions.stop(session.id) })
+  const join = useMutation({
+    mutationFn: () => client.sharing.join(session.id),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: sessionKey(session.id) }),
+  })
+  const owner = session.access === 'owner'
+  const joinable = session.access === 'viewer' && session.visibility === 'team-joinable'
   const { usage } = session
   const recordTokens = usage.inputTokens + usage.outputTokens + usage.reasoningTokens
   const tokens = Math.max(recordTokens, live.tokens)
@@ -27,7 +43,19 @@ export function SessionHeader({ session, status, live }: SessionHeaderProps) {
       <div className="row nowrap">
         <h1>{session.title}</h1>
         <span className="spacer" />
-        {!isTerminal(status) && status !== 'stopping' && (
+        {joinable && (
+          <button
+            type="button"
+            className="small primary"
+            onClick={() => join.mutate()}
+            disabled={join.isPending}
+            title="Become a collaborator: send messages and steer the agent"
+          >
+            {join.isPending ? 'Joining…' : 'Join'}
+          </button>
+        )}
+        {owner && <ShareButton session={session} />}
+        {owner && !isTerminal(status) && status !== 'stopping' && (
           <button
             type="button"
             className="small"
@@ -38,6 +66,17 @@ export function SessionHeader({ session, status, live }: SessionHeaderProps) {
             {stop.isPending ? 'Stopping…' : 'Stop session'}
           </button>
         )}
+      </div>
+      <div className="row wrap session-people">
+        <span className="hint">
+          {session.owner
+            ? `Owner: ${session.owner.id === me.user.id ? 'you' : session.owner.name}`
+            : 'No owner'}{' '}
+          · {visibilityLabels[session.visibility]}
+          {session.access && session.access !== 'owner' ? ` · you are a ${session.access}` : ''}
+        </span>
+        <span className="spacer" />
+        <PresenceList sessionId={session.id} />
       </div>
       <dl className="facts">
         <div>
@@ -64,7 +103,9 @@ export function SessionHeader({ session, status, live }: SessionHeaderProps) {
       {reason && (
         <p className={status === 'failed' ? 'notice notice-error' : 'hint'}>{session.statusReason}</p>
       )}
-      <ErrorNotice message={stop.error ? errorMessage(stop.error) : null} />
+      <ErrorNotice
+        message={stop.error ? errorMessage(stop.error) : join.error ? errorMessage(join.error) : null}
+      />
     </header>
   )
 }

@@ -97,11 +97,17 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
         )}
         <div className="session-bottom">
           <TodosPanel todos={timeline.todos} />
-          <QueuePanel queue={timeline.queue} booting={booting} />
+          <QueuePanel
+            sessionId={sessionId}
+            queue={timeline.queue}
+            booting={booting}
+            readOnly={session?.access === 'viewer'}
+          />
           <Composer
             sessionId={sessionId}
             working={working}
             closed={status !== null && isTerminal(status)}
+            readOnly={session?.access === 'viewer'}
             onSent={() => {
               setView('timeline')
               setFollowKey((key) => key + 1)

@@ -27,6 +27,7 @@ export const TimelineEntry = memo(function TimelineEntry({
           <header>
             <span className="author">{item.author}</span>
             {item.mode === 'steer' && <span className="tag">steer</span>}
+            {item.edited && <span className="tag">edited while queued</span>}
             {item.cancelled && <span className="tag">not sent: the session stopped</span>}
           </header>
           <div className="text">{item.text}</div>

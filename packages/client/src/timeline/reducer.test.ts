@@ -138,6 +138,55 @@ describe('ordering', () => {
   })
 })
 
+const edited = (messageId: string, text: string): SessionEventBody => ({
+  type: 'message.edited',
+  data: { messageId, text, author: { id: 'a2', name: 'bea' } },
+})
+const cancelled = (messageId: string): SessionEventBody => ({
+  type: 'message.cancelled',
+  data: { messageId, author: { id: 'a2', name: 'bea' } },
+})
+
+describe('queue edits', () => {
+  it('shows an edited message with the text the agent got, marked as edited', () => {
+    const events = log(user('u1', 'frist'), queue('u1'), edited('u1', 'first'), queue('u1'), queue())
+    const whileQueued = reduceEvents(emptyTimeline, events.slice(0, 3))
+    expect(whileQueued.queue).toEqual([{ messageId: 'u1', text: 'first', mode: 'followup' }])
+    expect(whileQueued.items).toEqual([])
+
+    const state = reduceEvents(emptyTimeline, events)
+    expect(state.queue).toEqual([])
+    expect(state.items).toEqual([
+      expect.objectContaining({ kind: 'user', key: 'e1', text: 'first', edited: true, cancelled: false }),
+    ])
+  })
+
+  it('never puts a removed message in the timeline, and keeps the rest of the queue in order', () => {
+    const events = log(
+      user('u1', 'one'),
+      queue('u1'),
+      user('u2', 'two'),
+      queue('u1', 'u2'),
+      cancelled('u1'),
+      queue('u2'),
+      queue(),
+    )
+    const afterCancel = reduceEvents(emptyTimeline, events.slice(0, 5))
+    expect(afterCancel.queue.map((queued) => queued.messageId)).toEqual(['u2'])
+    const state = reduceEvents(emptyTimeline, events)
+    expect(state.items.map((item) => item.kind === 'user' && item.text)).toEqual(['two'])
+  })
+
+  it('gives the same state event by event as in one batch (a reload replays the same log)', () => {
+    const events = log(user('u1', 'a'), queue('u1'), edited('u1', 'b'), queue('u1'), cancelled('u1'), queue())
+    const oneByOne = events.reduce(reduceTimeline, emptyTimeline)
+    const batch = reduceEvents(emptyTimeline, events)
+    expect(oneByOne.items).toEqual(batch.items)
+    expect(oneByOne.queue).toEqual(batch.queue)
+    expect(batch.items).toEqual([])
+  })
+})
+
 describe('tool status transitions', () => {
   it('replaces a tool call by partId through pending, running and completed, keeping its place', () => {
     const state = reduceEvents(

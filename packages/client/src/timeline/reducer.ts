@@ -24,6 +24,8 @@ export type UserItem = {
   author: string
   /** The session stopped before the message was sent to the agent. */
   cancelled: boolean
+  /** Changed while it waited in the queue; `text` is what the agent got. */
+  edited: boolean
 }
 
 export type TimelineItem =
@@ -155,10 +157,26 @@ function applyEvent(draft: Draft, event: SessionEvent): void {
         mode,
         author: author.name,
         cancelled: false,
+        edited: false,
       }
       draft.held.set(messageId, item)
       return
     }
+    case 'message.edited': {
+      const { messageId, text } = event.data
+      const held = draft.held.get(messageId)
+      if (held) draft.held.set(messageId, { ...held, text, edited: true })
+      draft.queue = draft.queue.map((queued) =>
+        queued.messageId === messageId ? { ...queued, text } : queued,
+      )
+      return
+    }
+    case 'message.cancelled':
+      // Removed before the agent saw it: it never enters the timeline (the queue update that follows must not
+      // take its leaving the queue for the agent taking it).
+      draft.held.delete(event.data.messageId)
+      draft.queue = draft.queue.filter((queued) => queued.messageId !== event.data.messageId)
+      return
     case 'queue.updated':
       releaseDispatched(draft, event.data.queue)
       draft.queue = event.data.queue

@@ -31,6 +31,7 @@ import { policies } from './policies.ts'
 import { accountRoutes } from './routes/account.ts'
 import { eventRoutes } from './routes/events.ts'
 import { orgRoutes } from './routes/org.ts'
+import { queueRoutes } from './routes/queue.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import { sharingRoutes } from './routes/sharing.ts'
 import { healthRoutes, modelRoutes } from './routes/system.ts'
@@ -143,6 +144,7 @@ export function buildApp(deps: AppDeps) {
   app.route('/api', orgRoutes({ orgs: deps.orgs, audit: deps.audit, offboard: deps.offboard }))
   app.route('/api', modelRoutes(deps.catalog))
   app.route('/api', sessionRoutes({ sessions: deps.sessions, access: deps.access, audit: deps.audit }))
+  app.route('/api', queueRoutes(deps.sessions))
   app.route(
     '/api',
     sharingRoutes({
@@ -155,7 +157,13 @@ export function buildApp(deps: AppDeps) {
   )
   app.route(
     '/api',
-    eventRoutes({ store: deps.store, log: deps.log, bus: deps.bus, heartbeatMs: deps.heartbeatMs }),
+    eventRoutes({
+      store: deps.store,
+      log: deps.log,
+      bus: deps.bus,
+      heartbeatMs: deps.heartbeatMs,
+      presence: deps.presence,
+    }),
   )
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' })
   app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', {

@@ -59,12 +59,29 @@ async function readEvents(response: Response, count: number) {
   return events
 }
 
-function open(afterSeq: number) {
+/** Reads the whole stream as it was enqueued: one entry per chunk, with the sequences each chunk carries. */
+async function readChunks(response: Response, count: number) {
+  const chunks: number[][] = []
+  let received = 0
+  const decoder = new TextDecoder()
+  const reader = response.body!.getReader()
+  while (received < count) {
+    const { value, done } = await reader.read()
+    if (done) break
+    const seqs = [...decoder.decode(value).matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1]))
+    chunks.push(seqs)
+    received += seqs.length
+  }
+  await reader.cancel()
+  return chunks
+}
+
+function open(afterSeq: number, from: EventLog = log) {
   const abort = new AbortController()
   const response = sessionEventStream({
     sessionId,
     afterSeq,
-    log,
+    log: from,
     bus,
     heartbeatMs: 60_000,
     signal: abort.signal,
@@ -94,6 +111,40 @@ describe('session event stream', () => {
     for (let i = 2501; i <= 2600; i++) await log.append(sessionId, delta(i))
     const seqs = (await reading).map((e) => e.event.seq)
     expect(seqs).toEqual(Array.from({ length: 2600 }, (_, i) => i + 1))
+  })
+
+  it('writes the backlog a page per chunk, in order', async () => {
+    for (let i = 1; i <= 2500; i++) await log.append(sessionId, delta(i))
+    const chunks = await readChunks(open(0).response, 2500)
+    expect(chunks.flat()).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1))
+    // ': connected', then three pages of at most 1,000 events.
+    expect(chunks.filter((seqs) => seqs.length > 0).map((seqs) => seqs.length)).toEqual([1000, 1000, 500])
+  })
+
+  it('resumes in the middle of a page with exactly the events after it', async () => {
+    for (let i = 1; i <= 2500; i++) await log.append(sessionId, delta(i))
+    const chunks = await readChunks(open(1234).response, 2500 - 1234)
+    expect(chunks.flat()).toEqual(Array.from({ length: 2500 - 1234 }, (_, i) => 1235 + i))
+  })
+
+  it('sends an event appended while a page is written once, in its place', async () => {
+    for (let i = 1; i <= 2500; i++) await log.append(sessionId, delta(i))
+    // Each page read is followed by a live append: the event is in the next page and in the held list too.
+    let next = 2501
+    const racing = new (class extends EventLog {
+      override async read(id: string, afterSeq: number, limit?: number) {
+        const page = await super.read(id, afterSeq, limit)
+        await log.append(sessionId, delta(next++))
+        return page
+      }
+    })(database.db, bus)
+    const { response } = open(0, racing)
+    // Three pages, three racing appends, and one more from outside, wherever it lands.
+    const reading = readEvents(response, 2504)
+    await log.append(sessionId, delta(0))
+    const events = await reading
+    expect(events.map((e) => e.event.seq)).toEqual(Array.from({ length: 2504 }, (_, i) => i + 1))
+    expect(events.map((e) => e.id)).toEqual(events.map((e) => String(e.event.seq)))
   })
 
   it('stops delivering after the client goes away', async () => {

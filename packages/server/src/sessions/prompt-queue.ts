@@ -47,6 +47,45 @@ export class PromptQueue {
     return rows.map((r) => ({ messageId: r.id, text: r.text, mode: r.mode as MessageMode }))
   }
 
+  /** The message's state, or undefined when the session has no such message. */
+  async find(
+    sessionId: string,
+    messageId: string,
+  ): Promise<{ status: 'queued' | 'dispatched' | 'cancelled'; text: string; mode: MessageMode } | undefined> {
+    const row = await this.#db
+      .selectFrom('session_messages')
+      .select(['status', 'text', 'mode'])
+      .where('session_id', '=', sessionId)
+      .where('id', '=', messageId)
+      .executeTakeFirst()
+    return row && { status: row.status, text: row.text, mode: row.mode as MessageMode }
+  }
+
+  /**
+   * Changes a message's text if it is still queued; false when it is not. Conditional in the database as well,
+   * so the answer is right even if the message left the queue after it was last read.
+   */
+  async editQueued(messageId: string, text: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('session_messages')
+      .set({ text })
+      .where('id', '=', messageId)
+      .where('status', '=', 'queued')
+      .executeTakeFirst()
+    return result.numUpdatedRows > 0n
+  }
+
+  /** Removes a message from the queue if it is still queued; false when it is not. */
+  async cancelQueued(messageId: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('session_messages')
+      .set({ status: 'cancelled' })
+      .where('id', '=', messageId)
+      .where('status', '=', 'queued')
+      .executeTakeFirst()
+    return result.numUpdatedRows > 0n
+  }
+
   async markDispatched(messageId: string): Promise<void> {
     await this.#db
       .updateTable('session_messages')

@@ -1,6 +1,9 @@
 import {
   type CreateSessionInput,
   CreateSessionInput as CreateSessionSchema,
+  type EditQueuedMessageInput,
+  EditQueuedMessageInput as EditQueuedMessageSchema,
+  type QueuedMessage,
   type SendMessageInput,
   type SendMessageResult,
   SendMessageInput as SendMessageSchema,
@@ -129,6 +132,22 @@ export class SessionService {
     else if (resume) void this.#d.sandbox.resume(id)
     else void dispatcher.kick(id)
     return { messageId, queued: decision.queued }
+  }
+
+  /** Changes the text of a message still waiting in the queue (a conflict once the agent has it). */
+  editQueued(
+    id: string,
+    messageId: string,
+    raw: EditQueuedMessageInput,
+    actor: Actor,
+  ): Promise<QueuedMessage> {
+    const input = EditQueuedMessageSchema.parse(raw)
+    return this.#d.dispatcher.edit(id, messageId, input.text, actor)
+  }
+
+  /** Removes a message still waiting in the queue; it is never sent (a conflict once the agent has it). */
+  cancelQueued(id: string, messageId: string, actor: Actor): Promise<QueuedMessage> {
+    return this.#d.dispatcher.cancel(id, messageId, actor)
   }
 
   async abort(id: string): Promise<{ aborted: boolean }> {

@@ -14,9 +14,12 @@ export type AccessControlDeps = {
   access: SessionAccess
 }
 
-/** The route that will answer: the first handler that is not middleware or the catch-all (method ALL). */
+/**
+ * The API route that will answer: the first /api handler that is not middleware or a catch-all (method ALL).
+ * The web client's `GET /*` also matches unknown /api paths; those are unknown routes, not the client.
+ */
 export function answeringRoute(c: Parameters<MiddlewareHandler<AppEnv>>[0]) {
-  return matchedRoutes(c).find((r) => r.method !== 'ALL')
+  return matchedRoutes(c).find((r) => r.method !== 'ALL' && r.path.startsWith('/api/'))
 }
 
 /** The value of `:name` in a request path, given the route pattern that matched it. */

@@ -13,7 +13,10 @@ export function csrfProtection(
   appOrigin: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => string,
 ): MiddlewareHandler<AppEnv> {
   return async function refuseCrossSite(c, next) {
-    if (safeMethods.has(c.req.method) || c.req.header('authorization')) return next()
+    // Only requests a browser could send with the user's cookie need the check; the sign-in endpoints set
+    // that cookie, so they are checked even before one exists.
+    const carriesCookie = Boolean(c.req.header('cookie')) || c.req.path.startsWith('/api/auth/')
+    if (safeMethods.has(c.req.method) || c.req.header('authorization') || !carriesCookie) return next()
     const origin = c.req.header('origin')
     const fetchSite = c.req.header('sec-fetch-site')
     const sameOrigin = origin ? origin === appOrigin(c) : fetchSite === 'same-origin'

@@ -1,5 +1,6 @@
 import { SessionEvent } from '@agent-ops/protocol'
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import type { Presence } from '../../realtime/presence.ts'
 import type { EventBus } from '../../realtime/pubsub.ts'
 import { sessionEventStream } from '../../realtime/sse.ts'
 import type { EventLog } from '../../sessions/event-log.ts'
@@ -29,6 +30,7 @@ export function eventRoutes(deps: {
   log: EventLog
   bus: EventBus
   heartbeatMs: number
+  presence: Presence
 }) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   app.openapi(route, async (c) => {
@@ -38,6 +40,9 @@ export function eventRoutes(deps: {
     if (!/^\d+$/.test(raw))
       return errorResponse(c, 'validation_failed', 'Last-Event-ID must be a sequence number')
     await deps.store.row(id)
+    // Whoever holds the stream open is watching (presence); closing it leaves.
+    const leave = deps.presence.join(id, c.get('principal').user)
+    c.req.raw.signal.addEventListener('abort', leave, { once: true })
     return sessionEventStream({
       sessionId: id,
       afterSeq: Number(raw),
