@@ -5,6 +5,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react'
 import { errorMessage, isUnauthorized, makeClient } from '../api.ts'
 import { ApiContext } from '../auth.tsx'
 import { hasBrowserSession } from '../auth-api.ts'
+import { markSignedIn } from '../hooks/early-stream.ts'
 import { router } from '../router.tsx'
 import { ErrorNotice } from './ErrorNotice.tsx'
 import { SignInPage } from './SignInPage.tsx'
@@ -63,9 +64,15 @@ export function App() {
   }, [checkSignIn])
 
   const signOut = useCallback(async (options: { reason?: string; endSession?: boolean } = {}) => {
-    if (options.endSession) await client.signOut().catch(() => undefined)
+    // Leave the signed-in pages first: their event streams and polls close before the cookie stops working.
     setState({ status: 'signed-out', reason: options.reason ?? null })
+    if (options.endSession) await client.signOut().catch(() => undefined)
   }, [])
+
+  useEffect(() => {
+    if (state.status === 'signed-in') markSignedIn(true)
+    else if (state.status === 'signed-out') markSignedIn(false)
+  }, [state.status])
 
   const generation = state.status === 'signed-in' ? state.generation : 0
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new cache per identity (generation).

@@ -51,5 +51,28 @@ export function takeEarlyStream(
   }
 }
 
+const signedInHint = 'agent-ops.signed-in'
+
+/**
+ * Whether the last page load ended signed in. The session cookie is HttpOnly, so the page cannot see it; this
+ * hint keeps a signed-out visitor from sending a stream request that can only be refused.
+ */
+export function markSignedIn(signedIn: boolean): void {
+  try {
+    if (signedIn) localStorage.setItem(signedInHint, '1')
+    else localStorage.removeItem(signedInHint)
+  } catch {
+    // Storage disabled: the early stream is only an optimisation.
+  }
+}
+
+function hintedSignedIn(): boolean {
+  try {
+    return localStorage.getItem(signedInHint) === '1'
+  } catch {
+    return false
+  }
+}
+
 const sessionPage = /^\/sessions\/([^/]+)\/?$/.exec(window.location.pathname)
-if (sessionPage?.[1]) startEarly(decodeURIComponent(sessionPage[1]))
+if (sessionPage?.[1] && hintedSignedIn()) startEarly(decodeURIComponent(sessionPage[1]))
