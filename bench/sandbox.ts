@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { BubblewrapProvider, detectCgroups } from '@agent-ops/sandbox'
 import { loadConfig } from '@agent-ops/server'
 import type { ScriptedModel } from '@agent-ops/testkit'
+import { measureOpenCodeStart } from './opencode-direct.ts'
 import { startStack } from './stack.ts'
 
 const runnerEntry = fileURLToPath(import.meta.resolve('@agent-ops/runner/main'))
@@ -74,12 +75,14 @@ export async function measureWarmClaims(model: ScriptedModel, runs: number): Pro
 }
 
 /**
- * Hibernated to ready: a session hibernates when idle, a message wakes it. Also the memory of that idle
- * session before it hibernates: every process of its sandbox (runner, OpenCode), by resident set size.
+ * Hibernated to ready: a session hibernates when idle, a message wakes it. Each resume is preceded by a bare
+ * OpenCode start (its floor), so machine load affects both alike. Also the memory of that idle session before it
+ * hibernates: every process of its sandbox (runner, OpenCode), by resident set size.
  */
 export async function measureResume(model: ScriptedModel, runs: number) {
   const stack = await startStack(model, { idleTimeoutMs: 1_500 })
   const resume: number[] = []
+  const floor: number[] = []
   const rss: number[] = []
   try {
     for (let i = 0; i < runs; i++) {
@@ -89,6 +92,7 @@ export async function measureResume(model: ScriptedModel, runs: number) {
       await stack.reach(session.id, 'ready', working)
       rss.push(sandboxRssMb(session.id))
       await stack.reach(session.id, 'hibernated')
+      floor.push(await measureOpenCodeStart(model))
       const { lastEventSeq } = await stack.client.sessions.get(session.id)
       const started = performance.now()
       await stack.client.sessions.send(session.id, { text: 'are you back?' })
@@ -99,7 +103,7 @@ export async function measureResume(model: ScriptedModel, runs: number) {
   } finally {
     await stack.close()
   }
-  return { resume, rss }
+  return { resume, floor, rss }
 }
 
 /** Resident memory of every process whose cgroup is the session's sandbox, in MB. */

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SessionEvent } from '@agent-ops/protocol'
-import { createClient } from '@agent-ops/sdk'
+import { createClient, signInWithPassword } from '@agent-ops/sdk'
 import { type ConfigInput, serve } from '@agent-ops/server'
 import type { ScriptedModel } from '@agent-ops/testkit'
 
-const token = 'bench-admin-token-0123456789'
+const owner = { email: 'bench@example.test', password: 'bench password 0123456789', name: 'Bench' }
 
 /**
  * The whole stack in this process: server, runner and OpenCode per session, with the scripted model. Sessions
@@ -18,7 +18,6 @@ export async function startStack(model: ScriptedModel, config: ConfigInput = {})
   const server = await serve({
     port: 0,
     dataDir,
-    adminToken: token,
     logLevel: 'warn',
     openaiCompatibleUrl: model.openaiBaseUrl,
     defaultModel: `openai-compatible/${model.modelId}`,
@@ -28,6 +27,13 @@ export async function startStack(model: ScriptedModel, config: ConfigInput = {})
     // operator's CPU limit (1 core by default) instead of the stack's overhead.
     sandboxCpuMillicores: cpus().length * 1000,
     ...config,
+  })
+  // The first account is the team's owner; an API key of its acts for the benchmark.
+  const { cookie } = await signInWithPassword(server.url, owner, { signUp: true })
+  const { key: token } = await createClient({ baseUrl: server.url, cookie }).keys.create({
+    name: 'bench',
+    scopes: ['read', 'write', 'admin'],
+    expiresInDays: null,
   })
   const client = createClient({ baseUrl: server.url, token })
 
@@ -59,6 +65,7 @@ export async function startStack(model: ScriptedModel, config: ConfigInput = {})
   return {
     server,
     client,
+    token,
     reach,
     /** POST /api/sessions to the session being ready (agent up), as a viewer following it sees it. */
     async measureSessionReady(): Promise<number> {

@@ -146,6 +146,8 @@ export async function measureUiOpen(model: ScriptedModel, runs: number): Promise
     for (let i = 0; i < runs; i++) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
       await context.addCookies(cookies)
+      // A returning user: the app has seen them signed in before (the early event stream relies on this hint).
+      await context.addInitScript(() => localStorage.setItem('agent-ops.signed-in', '1'))
       await context.addInitScript({ content: pageScript(lastText) })
       const page = await context.newPage()
       const pageErrors: string[] = []

@@ -33,6 +33,10 @@ export type AgentSupervisorOptions = {
   onUnrecoverable(): void
   crashLimit?: number
   crashWindowMs?: number
+  /** OpenCode started before the runner was loaded (early-start.ts): adopted by the first launch. */
+  prestarted?: Promise<OpencodeProcess>
+  /** Aborts the prestarted OpenCode's start-up; stop() calls it. */
+  abortPrestart?: () => void
 }
 
 type Running = { proc: OpencodeProcess; api: OpencodeApi; sessionId: string; stopEvents: AbortController }
@@ -74,9 +78,11 @@ export class AgentSupervisor {
   /** The launch or recovery in progress, so stop() can wait for it to wind down. */
   #launching: Promise<void> | undefined
   #version: string | undefined
+  #prestarted: Promise<OpencodeProcess> | undefined
 
   constructor(opts: AgentSupervisorOptions) {
     this.#opts = opts
+    this.#prestarted = opts.prestarted
     this.#binary = opts.env.opencodeBin ?? resolveOpencodeBinary()
     this.#running = this.#pendingRunning()
   }
@@ -118,6 +124,7 @@ export class AgentSupervisor {
   async stop(): Promise<void> {
     this.#stopping = true
     this.#stopSignal.abort()
+    this.#opts.abortPrestart?.()
     const running = this.#current
     this.#current = undefined
     if (running) {
@@ -159,17 +166,10 @@ export class AgentSupervisor {
 
   async #launch(): Promise<Running> {
     const { env, log } = this.#opts
-    const xdg = xdgDirs(env.stateDir)
-    await Promise.all(Object.values(xdg).map((dir) => mkdir(dir, { recursive: true, mode: 0o700 })))
-    const config = buildOpencodeConfig(env.opencodeConfig)
-    const proc = await OpencodeProcess.start({
-      binary: this.#binary,
-      cwd: env.workspace,
-      env: (password) => buildOpencodeEnv({ inherited: process.env, xdg, password, config }),
-      pidFile: join(env.stateDir, 'opencode.pid'),
-      log,
-      signal: this.#stopSignal.signal,
-    })
+    const prestarted = this.#prestarted
+    // Only the first launch adopts it; a restart after a crash starts OpenCode anew.
+    this.#prestarted = undefined
+    const proc = prestarted ? await prestarted : await this.#startOpencode()
     this.#version = proc.version
     log.info('OpenCode started', { pid: proc.pid, url: proc.url, version: proc.version })
     try {
@@ -216,6 +216,21 @@ export class AgentSupervisor {
     }
   }
 
+  async #startOpencode(): Promise<OpencodeProcess> {
+    const { env, log } = this.#opts
+    const xdg = xdgDirs(env.stateDir)
+    await Promise.all(Object.values(xdg).map((dir) => mkdir(dir, { recursive: true, mode: 0o700 })))
+    const config = buildOpencodeConfig(env.opencodeConfig)
+    return OpencodeProcess.start({
+      binary: this.#binary,
+      cwd: env.workspace,
+      env: (password) => buildOpencodeEnv({ inherited: process.env, xdg, password, config }),
+      pidFile: join(env.stateDir, 'opencode.pid'),
+      log,
+      signal: this.#stopSignal.signal,
+    })
+  }
+
   /** The recorded OpenCode session if OpenCode still has it, else a new one (recorded for the next start). */
   async #ensureSession(api: OpencodeApi): Promise<{ sessionId: string; reused: boolean }> {
     const known =
@@ -231,6 +246,8 @@ export class AgentSupervisor {
   async #catchUp(api: OpencodeApi, session: { sessionId: string; reused: boolean }) {
     const fresh = this.#state?.sessionId !== session.sessionId
     if (fresh) this.#state = createBridgeState(session.sessionId)
+    // A session created a moment ago has no message, status or ask to catch up on: skip the four requests.
+    if (fresh && !session.reused) return
     const state = this.#state!
     const snapshot: OpencodeSnapshot = await Promise.all([
       api.messages(session.sessionId),

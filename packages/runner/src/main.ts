@@ -1,14 +1,23 @@
-import { RunnerEnvError } from './env.ts'
+// Entry point, started by the sandbox provider in the workspace: `node packages/runner/src/main.ts`.
+// Only light modules are imported statically: OpenCode is started first (early-start.ts), and the rest of the
+// runner loads while it starts.
+import { startOpencodeEarly } from './early-start.ts'
 import { parseLlmForward, startLlmForward } from './llm-forward.ts'
 import { createLogger } from './log.ts'
-import { startRunner } from './runner.ts'
 
-// Entry point, started by the sandbox provider in the workspace: `node packages/runner/src/main.ts`.
 const log = createLogger()
+const prestart = new AbortController()
+const prestarted = startOpencodeEarly(process.env, log, prestart.signal)
+/** Stops an OpenCode started early that no supervisor adopted (it runs in its own process group). */
+const abandonPrestart = async () => {
+  prestart.abort()
+  await prestarted?.then((proc) => proc.stop(0)).catch(() => {})
+}
 try {
   const forward = parseLlmForward(process.env.AGENT_OPS_LLM_FORWARD)
   if (forward) await startLlmForward(forward.port, forward.socketPath)
-  const runner = startRunner(process.env, { log })
+  const { startRunner } = await import('./runner.ts')
+  const runner = startRunner(process.env, { log, prestarted, abortPrestart: () => prestart.abort() })
   const stop = (signal: NodeJS.Signals) => {
     log.info('signal received', { signal })
     void runner.stop()
@@ -19,8 +28,9 @@ try {
   // Sockets and timers may linger a moment after a clean stop; the runner's work is done.
   process.exit()
 } catch (error) {
-  if (error instanceof RunnerEnvError) {
-    log.error(error.message)
+  await abandonPrestart()
+  if ((error as Error).name === 'RunnerEnvError') {
+    log.error((error as Error).message)
     process.exit(2)
   }
   log.error('runner failed', { error })

@@ -45,6 +45,8 @@ export function buildOpencodeEnv(input: OpencodeEnvInput): Record<string, string
   const env: Record<string, string> = {}
   for (const [key, value] of Object.entries(input.inherited)) {
     if (value === undefined || key.startsWith('AGENT_OPS_') || key.startsWith('OPENCODE_')) continue
+    // The runner's own code cache (set by the provider): the agent's Node programs must not write into it.
+    if (key === 'NODE_COMPILE_CACHE') continue
     env[key] = value
   }
   return {

@@ -8,6 +8,7 @@ import { DeltaCoalescer } from './delta-coalescer.ts'
 import { parseRunnerEnv } from './env.ts'
 import { createLogger, type Logger } from './log.ts'
 import { configSecrets } from './opencode-config.ts'
+import type { OpencodeProcess } from './opencode-process.ts'
 
 /**
  * The runner: wires the control link (server side) to the agent supervisor (OpenCode side). Both start at
@@ -23,7 +24,12 @@ export type RunnerHandle = {
   exited: Promise<number>
 }
 
-export type StartRunnerOptions = { log?: Logger }
+export type StartRunnerOptions = {
+  log?: Logger
+  /** OpenCode already starting (see early-start.ts); the supervisor adopts it. */
+  prestarted?: Promise<OpencodeProcess>
+  abortPrestart?: () => void
+}
 
 /** Final events get this long to reach the server before the runner exits. */
 const EXIT_DRAIN_MS = 2_000
@@ -69,6 +75,8 @@ export function startRunner(rawEnv: NodeJS.ProcessEnv, opts: StartRunnerOptions 
   const supervisor = new AgentSupervisor({
     env,
     log,
+    prestarted: opts.prestarted,
+    abortPrestart: opts.abortPrestart,
     onOutput: (output) => {
       for (const event of output.events) emit(event)
       for (const request of output.requests) void answer(request)

@@ -86,12 +86,19 @@ describe('OpenCode config and environment', () => {
 
   it("passes none of the runner's own variables, and points XDG dirs into the state dir", () => {
     const env = buildOpencodeEnv({
-      inherited: { PATH: '/bin', HOME: '/home/x', ...validEnv, OPENCODE_SERVER_PASSWORD: 'stale' },
+      inherited: {
+        PATH: '/bin',
+        HOME: '/home/x',
+        ...validEnv,
+        OPENCODE_SERVER_PASSWORD: 'stale',
+        NODE_COMPILE_CACHE: '/work/state/node-compile-cache',
+      },
       xdg: xdgDirs('/work/state'),
       password: 'fresh-password',
       config: buildOpencodeConfig(serverConfig),
     })
     expect(Object.keys(env).filter((key) => key.startsWith('AGENT_OPS_'))).toEqual([])
+    expect(env.NODE_COMPILE_CACHE, 'the runner’s code cache stays the runner’s').toBeUndefined()
     expect(JSON.stringify(env)).not.toContain('control-token-xyz')
     expect(env).toMatchObject({
       PATH: '/bin',

@@ -88,8 +88,19 @@ export const ConfigSchema = z.object({
   sandboxPidsMax: z.coerce.number().int().positive().default(1024),
   /** Size of each sandbox's volume (workspace, home and agent data). */
   sandboxDiskBytes: bytes.default(10 * GiB),
-  /** Outbound network for sandboxes (slirp4netns); never a route to the host's loopback. */
-  sandboxNetwork: z.enum(['on', 'off']).default('on'),
+  /**
+   * Outbound network for sandboxes: `on` (slirp4netns; never a route to the host's loopback), `off`, or
+   * `allow-list` (only sandboxAllowedHosts, through a filtering proxy; docs/sandbox.md says why a proxy).
+   */
+  sandboxNetwork: z.enum(['on', 'off', 'allow-list']).default('on'),
+  /** With sandboxNetwork=allow-list: hosts sandboxes may reach (`example.com`, `*.example.com`, an IP). */
+  sandboxAllowedHosts: z
+    .union([z.string(), z.array(z.string())])
+    .transform((value) =>
+      (typeof value === 'string' ? value.split(',') : value).map((host) => host.trim()).filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.:_-]+$/, 'must be a host name, *.domain or an IP')))
+    .default([]),
   /** An idle session (ready, no queued message) hibernates after this long; 0 never hibernates. */
   idleTimeoutMs: z.coerce
     .number()
@@ -149,6 +160,7 @@ const envNames: Record<keyof Config, string> = {
   sandboxPidsMax: 'AGENT_OPS_SANDBOX_PIDS_MAX',
   sandboxDiskBytes: 'AGENT_OPS_SANDBOX_DISK_BYTES',
   sandboxNetwork: 'AGENT_OPS_SANDBOX_NETWORK',
+  sandboxAllowedHosts: 'AGENT_OPS_SANDBOX_ALLOWED_HOSTS',
   idleTimeoutMs: 'AGENT_OPS_IDLE_TIMEOUT_MS',
   warmPoolSize: 'AGENT_OPS_WARM_POOL_SIZE',
   maxActiveSessionsPerUser: 'AGENT_OPS_MAX_ACTIVE_SESSIONS_PER_USER',

@@ -8,7 +8,7 @@ import { createClient } from '@agent-ops/sdk'
 import { type Script, type ScriptedModel, startScriptedModel } from '@agent-ops/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  adminToken,
+  bootstrapOwner,
   collectEvents,
   freePort,
   idleCount,
@@ -41,6 +41,8 @@ describe('server SIGKILL and restart with bubblewrap sandboxes', () => {
   let sandboxDir: string
   let server: ChildProcess | undefined
   let env: Record<string, string>
+  /** The owner's API key, made once the server first runs (it outlives the restart, in the database). */
+  let token = ''
 
   beforeAll(async () => {
     model = await startScriptedModel({ script })
@@ -49,7 +51,6 @@ describe('server SIGKILL and restart with bubblewrap sandboxes', () => {
     env = {
       AGENT_OPS_PORT: String(await freePort()),
       AGENT_OPS_DATA_DIR: dataDir,
-      AGENT_OPS_ADMIN_TOKEN: adminToken,
       AGENT_OPS_OPENAI_COMPATIBLE_URL: model.openaiBaseUrl,
       AGENT_OPS_DEFAULT_MODEL: scriptedModelRef,
       AGENT_OPS_UNSAFE_NO_ISOLATION: '0',
@@ -59,9 +60,9 @@ describe('server SIGKILL and restart with bubblewrap sandboxes', () => {
   })
   afterAll(async () => {
     if (server && server.exitCode === null) {
-      await stopAllSessions(
-        createClient({ baseUrl: `http://127.0.0.1:${env.AGENT_OPS_PORT}`, token: adminToken }),
-      ).catch(() => {})
+      await stopAllSessions(createClient({ baseUrl: `http://127.0.0.1:${env.AGENT_OPS_PORT}`, token })).catch(
+        () => {},
+      )
       server.kill('SIGKILL')
     }
     await model?.close()
@@ -71,7 +72,8 @@ describe('server SIGKILL and restart with bubblewrap sandboxes', () => {
 
   it('re-adopts, hibernates or sweeps every sandbox, and leaves no trace after the sessions stop', async () => {
     server = await startServerProcess(env)
-    const client = createClient({ baseUrl: `http://127.0.0.1:${env.AGENT_OPS_PORT}`, token: adminToken })
+    ;({ token } = await bootstrapOwner(`http://127.0.0.1:${env.AGENT_OPS_PORT}`))
+    const client = createClient({ baseUrl: `http://127.0.0.1:${env.AGENT_OPS_PORT}`, token })
     const idle = await client.sessions.create({ prompt: 'a quick one' })
     await collectEvents(client, idle.id, (_e, seen) => idleCount(seen) >= 1, { timeoutMs: 180_000 })
     const busy = await client.sessions.create({ prompt: 'a long task please' })

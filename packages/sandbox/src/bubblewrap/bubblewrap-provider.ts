@@ -43,6 +43,8 @@ export type BubblewrapProviderOptions = {
   cgroups: CgroupLayout
   limits: CgroupLimits & { diskBytes: number }
   network: NetworkMode
+  /** With `network: 'allow-list'`: the hosts sandboxes may reach (`example.com`, `*.example.com`, an IP). */
+  allowedHosts?: readonly string[]
   stopGraceMs?: number
 }
 
@@ -71,7 +73,7 @@ export class BubblewrapProvider implements SandboxProvider {
   #toolchainReady: Promise<string> | undefined
 
   constructor(options: BubblewrapProviderOptions) {
-    this.#o = { nodePath: process.execPath, stopGraceMs: 5_000, ...options }
+    this.#o = { nodePath: process.execPath, stopGraceMs: 5_000, allowedHosts: [], ...options }
     // A uid some process already runs as (another record's sandbox, a system user) is never handed out.
     this.#uids = new UidPool(
       options.uidPoolDir,
@@ -157,6 +159,7 @@ export class BubblewrapProvider implements SandboxProvider {
       uid: data.uid,
       cgroupProcs: cgroup.procsFiles,
       network: this.#o.network,
+      allowedHosts: this.#o.allowedHosts,
       nodeDir,
       appRoot: this.#o.appRoot,
       runnerEntry: this.#o.runnerEntry,
@@ -173,6 +176,10 @@ export class BubblewrapProvider implements SandboxProvider {
       AGENT_OPS_STATE_DIR: inside.state,
       AGENT_OPS_OPENCODE_CONFIG: JSON.stringify(launch.opencodeConfig),
       AGENT_OPS_LLM_FORWARD: `${forwardPort}:${inside.controlSocket}`,
+      // Node's cache of the runner's compiled (and type-stripped) modules, on the session's volume: a resumed
+      // runner starts OpenCode ~0.2 s sooner and loads the rest ~2x faster. Not passed on to OpenCode.
+      NODE_COMPILE_CACHE: `${inside.state}/node-compile-cache`,
+      ...spec.proxyEnv,
     }
     if (launch.waitForClaim) env.AGENT_OPS_CLAIM_FILE = `${inside.control}/${claimFile}`
     try {

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises'
+import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
@@ -83,19 +84,46 @@ export class SandboxCgroup {
     return this.dirs.map((dir) => join(dir, 'cgroup.procs'))
   }
 
+  /**
+   * CPU weight, not only a cap. A cgroup competes with its siblings as one scheduling entity of weight 1024 (v1
+   * shares) or 100 (v2 weight): left at that default, a sandbox allowed two cores would, on a busy host, get
+   * what one ordinary process gets, and all sandboxes together (under one parent) what one process gets. So
+   * the sandbox weighs as many processes as it has cores, and the sandboxes' parents as many as the machine has.
+   */
+  #weights(limits: CgroupLimits) {
+    const cores = limits.cpuMillicores / 1000
+    return byVersion(this.#layout, {
+      v1: { sandbox: clamp(Math.round(1024 * cores), 2, 262_144), parents: 1024 * cpus().length },
+      v2: {
+        sandbox: clamp(Math.round(100 * cores), 1, 10_000),
+        parents: clamp(100 * cpus().length, 1, 10_000),
+      },
+    })
+  }
+
+  /** The parent directories under `root`, top down (`agent-ops`, `agent-ops/<tag>`). */
+  #parents(root: string): string[] {
+    const parts = this.#parent.split('/')
+    return parts.map((_, i) => join(root, ...parts.slice(0, i + 1)))
+  }
+
   async create(limits: CgroupLimits): Promise<void> {
     const l = this.#layout
+    const weights = this.#weights(limits)
     if (l.version === 2) {
+      const parents = this.#parents(l.root)
+      await mkdir(parents.at(-1)!, { recursive: true })
       // Controllers must be enabled for children at every level from the root down.
-      const parentDir = join(l.root, this.#parent)
-      await mkdir(parentDir, { recursive: true })
-      for (const dir of [l.root, parentDir])
+      for (const dir of [l.root, ...parents])
         await writeFile(join(dir, 'cgroup.subtree_control'), '+memory +cpu +pids').catch(() => {})
-      const dir = join(parentDir, this.#name)
+      for (const dir of parents)
+        await writeFile(join(dir, 'cpu.weight'), String(weights.parents)).catch(() => {})
+      const dir = join(l.root, this.#parent, this.#name)
       await mkdir(dir, { recursive: true })
       await writeFile(join(dir, 'memory.max'), String(limits.memoryBytes))
       await writeFile(join(dir, 'memory.swap.max'), String(limits.swapBytes)).catch(() => {})
       await writeFile(join(dir, 'cpu.max'), `${limits.cpuMillicores * 100} 100000`)
+      await writeFile(join(dir, 'cpu.weight'), String(weights.sandbox))
       await writeFile(join(dir, 'pids.max'), String(limits.pidsMax))
       return
     }
@@ -108,6 +136,9 @@ export class SandboxCgroup {
     const cpu = join(l.cpu, this.#parent, this.#name)
     await writeFile(join(cpu, 'cpu.cfs_period_us'), '100000')
     await writeFile(join(cpu, 'cpu.cfs_quota_us'), String(limits.cpuMillicores * 100))
+    for (const dir of this.#parents(l.cpu))
+      await writeFile(join(dir, 'cpu.shares'), String(weights.parents)).catch(() => {})
+    await writeFile(join(cpu, 'cpu.shares'), String(weights.sandbox))
     await writeFile(join(l.pids, this.#parent, this.#name, 'pids.max'), String(limits.pidsMax))
   }
 
@@ -182,6 +213,12 @@ export class SandboxCgroup {
   async exists(): Promise<boolean> {
     return this.dirs.some((dir) => existsSync(dir))
   }
+}
+
+const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value))
+
+function byVersion<T>(layout: CgroupLayout, values: { v1: T; v2: T }): T {
+  return layout.version === 2 ? values.v2 : values.v1
 }
 
 /** Names of the cgroups under `parent` (for finding leftovers after a crash). */

@@ -1,16 +1,25 @@
 import { describe, expect, it } from 'vitest'
 import { detectCgroups } from './cgroups.ts'
-import { deniedSyscalls, inside, sandboxEtcFiles, sandboxPaths, supervisorSpec } from './sandbox-spec.ts'
+import {
+  deniedSyscalls,
+  inside,
+  type SpecInput,
+  sandboxEtcFiles,
+  sandboxPaths,
+  supervisorSpec,
+} from './sandbox-spec.ts'
 
-const spec = supervisorSpec({
+const specInput: SpecInput = {
   paths: sandboxPaths('/srv/sandboxes/ses_1'),
   uid: 900_001,
   cgroupProcs: ['/sys/fs/cgroup/agent-ops/x/ses_1/cgroup.procs'],
   network: 'on',
+  allowedHosts: [],
   nodeDir: '/srv/sandboxes/.node',
   appRoot: '/opt/app',
   runnerEntry: '/opt/app/packages/runner/src/main.ts',
-})
+}
+const spec = supervisorSpec(specInput)
 
 describe('supervisorSpec: what bubblewrap is asked for', () => {
   it('unshares every namespace, forbids nested user namespaces, drops capabilities, new session', () => {
@@ -68,6 +77,18 @@ describe('supervisorSpec: what bubblewrap is asked for', () => {
     expect(files.passwd.split('\n').filter(Boolean)).toHaveLength(3)
     expect(files['resolv.conf']).toBe('nameserver 10.0.2.3\n')
     expect(sandboxEtcFiles('off')['resolv.conf']).toBe('')
+    expect(sandboxEtcFiles('allow-list')['resolv.conf']).toBe('')
+  })
+  it('sends a sandbox with an allow-list through its proxy, and no other one', () => {
+    const listed = supervisorSpec({
+      ...specInput,
+      network: 'allow-list',
+      allowedHosts: ['registry.npmjs.org', '*.github.com'],
+    })
+    expect(listed.allowedHosts).toEqual(['registry.npmjs.org', '*.github.com'])
+    expect(listed.proxyEnv.HTTPS_PROXY).toBe(`http://127.0.0.1:${listed.egressPort}`)
+    expect(listed.proxyEnv.no_proxy).toContain('127.0.0.1')
+    expect(spec.proxyEnv).toEqual({})
   })
 })
 

@@ -6,7 +6,32 @@ import { join, relative } from 'node:path'
  * and the sandbox's paths, so the isolation it asks bubblewrap for can be read (and tested) in one place.
  */
 
-export type NetworkMode = 'on' | 'off'
+/**
+ * `on`: slirp4netns, anywhere but the host's loopback. `off`: loopback only. `allow-list`: loopback only, plus
+ * an HTTP proxy on the sandbox's loopback that connects to the listed hosts and nothing else (egress_proxy.py).
+ */
+export type NetworkMode = 'on' | 'off' | 'allow-list'
+
+/** Port of the allow-list proxy on the sandbox's own loopback. */
+export const egressPort = 3128
+
+/**
+ * What makes tools inside use the allow-list proxy: the conventional variables (curl, git, npm, pip, Bun, Go
+ * honour one spelling or the other). The sandbox's own loopback (the runner's forwarder to the server) is direct.
+ */
+export function proxyEnv(network: NetworkMode): Record<string, string> {
+  if (network !== 'allow-list') return {}
+  const url = `http://127.0.0.1:${egressPort}`
+  const noProxy = 'localhost,127.0.0.1,::1'
+  return {
+    HTTP_PROXY: url,
+    HTTPS_PROXY: url,
+    http_proxy: url,
+    https_proxy: url,
+    NO_PROXY: noProxy,
+    no_proxy: noProxy,
+  }
+}
 
 export type SandboxPaths = {
   dir: string
@@ -116,6 +141,11 @@ export type SupervisorSpec = {
   bwrapArgs: string[]
   command: string[]
   network: NetworkMode
+  /** allow-list: the hosts the proxy connects to, and where it listens inside. */
+  allowedHosts: string[]
+  egressPort: number
+  /** Added to the environment of commands exec'd inside (the runner gets it from the provider). */
+  proxyEnv: Record<string, string>
   seccompDeny: readonly string[]
   workdir: string
   home: string
@@ -131,6 +161,7 @@ export type SpecInput = {
   uid: number
   cgroupProcs: string[]
   network: NetworkMode
+  allowedHosts: readonly string[]
   /** Host directory holding bin/node. */
   nodeDir: string
   /** Host path of the application: its node_modules and the runner's and protocol's packages. */
@@ -215,6 +246,9 @@ export function supervisorSpec(input: SpecInput): SupervisorSpec {
     bwrapArgs,
     command: [join(inside.node, 'bin', 'node'), join(inside.app, relative(input.appRoot, input.runnerEntry))],
     network: input.network,
+    allowedHosts: [...input.allowedHosts],
+    egressPort,
+    proxyEnv: proxyEnv(input.network),
     seccompDeny: deniedSyscalls,
     workdir: inside.workspace,
     home: inside.home,

@@ -6,7 +6,8 @@
 
 SPEC is a JSON file written by the TypeScript provider (bwrap-spec.ts). Started as root: joins the session's
 cgroups, drops to the session's unprivileged uid/gid, and only then runs bubblewrap (never as root: the
-sandbox's uid would map back to host root). The seccomp filter is compiled here with libseccomp.
+sandbox's uid would map back to host root). The seccomp filter is compiled here with libseccomp. The sandbox's
+network is started here too: slirp4netns (network `on`) or the allow-list proxy (egress_proxy.py).
 """
 import ctypes
 import errno
@@ -14,9 +15,11 @@ import fcntl
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 import seccomp
 
@@ -96,6 +99,50 @@ def start_slirp(spec, sandbox_pid, log):
     return proc
 
 
+CLONE_NEWNET = 0x40000000
+IP_FREEBIND = 15
+
+
+def start_egress(spec, sandbox_pid, log):
+    """The allow-list proxy (egress_proxy.py): its listening socket is made inside the sandbox's network
+    namespace (127.0.0.1:PORT there), its outbound connections in the host's; then it drops to the session's
+    uid in the sandbox's cgroups. Nothing else leaves the sandbox: it has no interface but loopback."""
+    host_net = os.open('/proc/self/ns/net', os.O_RDONLY)
+    child = os.fork()
+    if child == 0:
+        try:
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            setns(f'/proc/{sandbox_pid}/ns/net')
+            listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            # bubblewrap may not have brought the loopback up yet: bind anyway, it serves once it is up.
+            listener.setsockopt(socket.IPPROTO_IP, IP_FREEBIND, 1)
+            listener.bind(('127.0.0.1', spec['egressPort']))
+            listener.listen(128)
+            if libc.setns(host_net, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), 'setns back to the host network')
+            os.close(host_net)
+            join_cgroups(spec, os.getpid())
+            drop_privileges(spec)
+            # Imported here, in the proxy's process only: asyncio costs every other sandbox start time.
+            # (-I leaves the script's own directory off the import path; the module sits next to this file.)
+            # No __pycache__ written into the application's (read-only to sandboxes) source tree.
+            sys.dont_write_bytecode = True
+            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+            import egress_proxy
+
+            def note(message):
+                sys.stderr.write(f'{time.strftime("%Y-%m-%dT%H:%M:%S")} {message}\n')
+                sys.stderr.flush()
+            egress_proxy.serve(listener, spec['allowedHosts'], note)
+        except BaseException as error:  # noqa: BLE001 - report anything, never return into the parent's code
+            os.write(2, f'supervisor: egress proxy failed: {error}\n'.encode())
+        os._exit(1)
+    os.close(host_net)
+    return child
+
+
 def run(spec):
     os.umask(0o077)
     write_file(spec['supervisorPidFile'], str(os.getpid()))
@@ -143,11 +190,15 @@ def run(spec):
     else:
         info = None
     slirp = None
+    egress = None
     if info and 'child-pid' in info:
         sandbox_pid = info['child-pid']
-        write_file(spec['sandboxPidFile'], str(sandbox_pid))
         if spec['network'] == 'on':
             slirp = start_slirp(spec, sandbox_pid, log)
+        elif spec['network'] == 'allow-list':
+            egress = start_egress(spec, sandbox_pid, log)
+        # Written last: whoever waits for the sandbox to be up finds its network in place too.
+        write_file(spec['sandboxPidFile'], str(sandbox_pid))
     signal.signal(signal.SIGTERM, lambda *_: os.kill(child, signal.SIGKILL))
     while True:
         try:
@@ -161,6 +212,12 @@ def run(spec):
     if slirp is not None:
         slirp.kill()
         slirp.wait()
+    if egress is not None:
+        try:
+            os.kill(egress, signal.SIGKILL)
+            os.waitpid(egress, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
     code = os.waitstatus_to_exitcode(status)
     write_file(spec['exitFile'], json.dumps({'exitCode': code}))
     for path in (spec['sandboxPidFile'], spec['bwrapPidFile'], spec['supervisorPidFile']):
@@ -210,7 +267,8 @@ def exec_in(spec, sandbox_pid, command):
             for cap in range(64):  # an empty bounding set, like bwrap --cap-drop ALL
                 libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
             compiled.load()  # sets no_new_privs too
-            env = {'PATH': '/usr/local/bin:/usr/bin:/bin', 'HOME': spec['home'], 'LANG': 'C.UTF-8'}
+            env = {'PATH': '/usr/local/bin:/usr/bin:/bin', 'HOME': spec['home'], 'LANG': 'C.UTF-8',
+                   **spec['proxyEnv']}
             os.execvpe(command[0], command, env)
         except BaseException as error:  # noqa: BLE001
             os.write(2, f'supervisor: cannot exec {command[0]}: {error}\n'.encode())

@@ -66,9 +66,19 @@ export async function setUpSandboxes(config: Config, logger: Logger): Promise<Sa
       diskBytes: config.sandboxDiskBytes,
     },
     network: config.sandboxNetwork,
+    allowedHosts: config.sandboxAllowedHosts,
   })
+  if (config.sandboxNetwork === 'allow-list' && config.sandboxAllowedHosts.length === 0)
+    logger.warn(
+      'AGENT_OPS_SANDBOX_NETWORK=allow-list with no AGENT_OPS_SANDBOX_ALLOWED_HOSTS: sandboxes reach no host',
+    )
   logger.info(
-    { cgroups: `v${cgroups.layout.version}`, network: config.sandboxNetwork, sandboxDir: config.sandboxDir },
+    {
+      cgroups: `v${cgroups.layout.version}`,
+      network: config.sandboxNetwork,
+      ...(config.sandboxNetwork === 'allow-list' && { allowedHosts: config.sandboxAllowedHosts }),
+      sandboxDir: config.sandboxDir,
+    },
     'sessions run in bubblewrap sandboxes',
   )
   return { provider }

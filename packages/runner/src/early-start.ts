@@ -1,0 +1,56 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Logger } from './log.ts'
+import {
+  buildOpencodeConfig,
+  buildOpencodeEnv,
+  configSecrets,
+  resolveOpencodeBinary,
+  xdgDirs,
+} from './opencode-config.ts'
+import { OpencodeProcess } from './opencode-process.ts'
+
+/**
+ * Starts OpenCode before the rest of the runner is even loaded. OpenCode's own start-up is the longest step of a
+ * session's boot, and loading the runner's modules (zod, the OpenCode SDK, the WebSocket client: ~0.4 s of a
+ * cold Node) does not depend on it: the entry point calls this first, with only Node built-ins and these light
+ * modules imported, then loads the rest while OpenCode starts. The agent supervisor adopts the process.
+ *
+ * Reads the raw environment: when something is missing or malformed it starts nothing and returns undefined,
+ * and the runner's own validation (env.ts) reports the problem as usual.
+ */
+export function startOpencodeEarly(
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<OpencodeProcess> | undefined {
+  const stateDir = env.AGENT_OPS_STATE_DIR
+  const workspace = env.AGENT_OPS_WORKSPACE
+  let server: unknown
+  try {
+    server = JSON.parse(env.AGENT_OPS_OPENCODE_CONFIG ?? '')
+  } catch {
+    return undefined
+  }
+  if (!stateDir?.startsWith('/') || !workspace?.startsWith('/')) return undefined
+  if (server === null || typeof server !== 'object' || Array.isArray(server)) return undefined
+  // Before OpenCode can print anything: its output is logged, and must never show a token.
+  for (const secret of configSecrets(server)) log.addSecret(secret)
+  if (env.AGENT_OPS_CONTROL_TOKEN) log.addSecret(env.AGENT_OPS_CONTROL_TOKEN)
+  const config = buildOpencodeConfig(server as Parameters<typeof buildOpencodeConfig>[0])
+  const xdg = xdgDirs(stateDir)
+  log.info('OpenCode starting early', { workspace })
+  const started = (async () => {
+    await Promise.all(Object.values(xdg).map((dir) => mkdir(dir, { recursive: true, mode: 0o700 })))
+    return OpencodeProcess.start({
+      binary: env.AGENT_OPS_OPENCODE_BIN || resolveOpencodeBinary(),
+      cwd: workspace,
+      env: (password) => buildOpencodeEnv({ inherited: process.env, xdg, password, config }),
+      pidFile: join(stateDir, 'opencode.pid'),
+      log,
+      signal,
+    })
+  })()
+  started.catch(() => {}) // the supervisor awaits it and handles a failure as a crash
+  return started
+}
