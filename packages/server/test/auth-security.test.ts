@@ -234,6 +234,27 @@ describe('browser sessions', () => {
   })
 })
 
+describe('active-session limit per person', () => {
+  test("counts the sessions a person owns, not anyone else's", async () => {
+    const ts = await createTestServer({ config: { idleTimeoutMs: 0, maxActiveSessionsPerUser: 1 } })
+    cleanups.push(() => ts.close())
+    const ann = await addTeamMember(ts, 'Ann')
+    const ben = await addTeamMember(ts, 'Ben')
+    const first = await ann.client.sessions.create({ prompt: 'one', title: 'ann 1' })
+    await expect(ann.client.sessions.create({ prompt: 'two' })).rejects.toMatchObject({
+      status: 429,
+      message: expect.stringContaining('the limit is 1'),
+    })
+    // Ann's collaborator is not held to Ann's count, and owns what they start.
+    await ann.client.sharing.setParticipant(first.id, ben.userId, 'collaborator')
+    const bens = await ben.client.sessions.create({ prompt: 'mine', title: 'ben 1' })
+    expect(bens.owner?.id).toBe(ben.userId)
+    await ann.client.sessions.stop(first.id)
+    const again = await ann.client.sessions.create({ prompt: 'three', title: 'ann 2' })
+    expect(again.owner?.id).toBe(ann.userId)
+  })
+})
+
 describe('rate limits', () => {
   test('sign-in attempts are limited per client and account, and the count survives a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'aops-rl-'))
