@@ -77,6 +77,11 @@ export interface SandboxProvider {
   exec?(handle: SandboxHandle, command: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>
   /** Stops everything and removes every trace of the sandbox. Idempotent. */
   destroy(handle: SandboxHandle): Promise<void>
+  /**
+   * Host path of the Unix socket the runner serves its panels on (terminal, VS Code, browser, forwarded ports):
+   * the gateway's only way in. Present when `capabilities.panels`.
+   */
+  panelSocket?(handle: SandboxHandle): string
   /** Set when the runner must use a per-sandbox Unix socket instead of the server's TCP address. */
   controlChannel?(handle: SandboxHandle): ControlChannel
   usage?(handle: SandboxHandle): Promise<SandboxUsage>
