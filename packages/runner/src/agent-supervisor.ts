@@ -220,7 +220,8 @@ export class AgentSupervisor {
     const { env, log } = this.#opts
     const xdg = xdgDirs(env.stateDir)
     await Promise.all(Object.values(xdg).map((dir) => mkdir(dir, { recursive: true, mode: 0o700 })))
-    const config = buildOpencodeConfig(env.opencodeConfig)
+    const browser = env.panelSocket ? { cdpPort: env.cdpPort, mcpPort: env.browserMcpPort } : undefined
+    const config = buildOpencodeConfig(env.opencodeConfig, browser)
     return OpencodeProcess.start({
       binary: this.#binary,
       cwd: env.workspace,

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from './log.ts'
 import {
+  agentBrowserPorts,
   buildOpencodeConfig,
   buildOpencodeEnv,
   configSecrets,
@@ -37,7 +38,10 @@ export function startOpencodeEarly(
   // Before OpenCode can print anything: its output is logged, and must never show a token.
   for (const secret of configSecrets(server)) log.addSecret(secret)
   if (env.AGENT_OPS_CONTROL_TOKEN) log.addSecret(env.AGENT_OPS_CONTROL_TOKEN)
-  const config = buildOpencodeConfig(server as Parameters<typeof buildOpencodeConfig>[0])
+  const config = buildOpencodeConfig(
+    server as Parameters<typeof buildOpencodeConfig>[0],
+    agentBrowserPorts(env),
+  )
   const xdg = xdgDirs(stateDir)
   log.info('OpenCode starting early', { workspace })
   const started = (async () => {

@@ -1,6 +1,7 @@
 import { isAbsolute } from 'node:path'
 import { ModelRef } from '@agent-ops/protocol'
 import { z } from 'zod'
+import { defaultBrowserMcpPort, defaultCdpPort } from './opencode-config.ts'
 
 /**
  * The runner's start-up contract with the sandbox provider: everything arrives in `AGENT_OPS_*` variables.
@@ -40,6 +41,14 @@ export const RunnerEnv = z
     /** Warm pool: connect to the server only once this file exists (the sandbox was claimed). */
     AGENT_OPS_CLAIM_FILE: absolutePath.optional(),
     AGENT_OPS_ORPHAN_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
+    /** Where the runner serves the panels (terminal, VS Code, browser) to the gateway; none when absent. */
+    AGENT_OPS_PANEL_SOCKET: absolutePath.optional(),
+    /** VS Code and the browser stop after this long without a connection or a request. */
+    AGENT_OPS_PANEL_IDLE_MS: z.coerce.number().int().positive().default(900_000),
+    /** Loopback port the agent's browser tools (Playwright MCP) connect to; see panels/cdp-forward.ts. */
+    AGENT_OPS_CDP_PORT: z.coerce.number().int().min(1).max(65_535).default(defaultCdpPort),
+    /** Loopback port of the agent's browser tools (an MCP server); see panels/browser-mcp-endpoint.ts. */
+    AGENT_OPS_BROWSER_MCP_PORT: z.coerce.number().int().min(1).max(65_535).default(defaultBrowserMcpPort),
   })
   .transform((env) => ({
     sessionId: env.AGENT_OPS_SESSION_ID,
@@ -51,6 +60,10 @@ export const RunnerEnv = z
     opencodeBin: env.AGENT_OPS_OPENCODE_BIN,
     orphanTimeoutMs: env.AGENT_OPS_ORPHAN_TIMEOUT_MS,
     claimFile: env.AGENT_OPS_CLAIM_FILE,
+    panelSocket: env.AGENT_OPS_PANEL_SOCKET,
+    panelIdleMs: env.AGENT_OPS_PANEL_IDLE_MS,
+    cdpPort: env.AGENT_OPS_CDP_PORT,
+    browserMcpPort: env.AGENT_OPS_BROWSER_MCP_PORT,
   }))
 export type RunnerEnv = z.output<typeof RunnerEnv>
 

@@ -15,10 +15,56 @@ const baseConfig = {
   share: 'disabled',
 } as const
 
-export function buildOpencodeConfig(server: ServerOpencodeConfig): Record<string, unknown> {
+/** See panels/cdp-forward.ts: the port the agent's browser tools connect to, inside the sandbox. */
+export const defaultCdpPort = 9222
+/** See panels/browser-mcp-endpoint.ts: where OpenCode finds the browser tools, inside the sandbox. */
+export const defaultBrowserMcpPort = 9221
+
+export type AgentBrowserPorts = { cdpPort: number; mcpPort: number }
+
+/**
+ * The agent's browser ports when the sandbox has panels (the browser exists only then), read from the raw
+ * environment: early-start.ts runs before the validated one (env.ts) is loaded. Same rules as env.ts.
+ */
+export function agentBrowserPorts(env: NodeJS.ProcessEnv): AgentBrowserPorts | undefined {
+  if (!env.AGENT_OPS_PANEL_SOCKET) return undefined
+  const port = (value: string | undefined, fallback: number) => {
+    const number = Number(value || fallback)
+    return Number.isInteger(number) && number >= 1 && number <= 65_535 ? number : undefined
+  }
+  const cdpPort = port(env.AGENT_OPS_CDP_PORT, defaultCdpPort)
+  const mcpPort = port(env.AGENT_OPS_BROWSER_MCP_PORT, defaultBrowserMcpPort)
+  return cdpPort && mcpPort ? { cdpPort, mcpPort } : undefined
+}
+
+/**
+ * OpenCode's MCP entry for the browser tools: a remote server the runner answers on loopback, which starts the
+ * real Playwright MCP on the agent's first browser tool call (panels/browser-mcp-endpoint.ts says why).
+ */
+export function browserMcp(mcpPort: number): Record<string, unknown> {
+  return { browser: { type: 'remote', url: `http://127.0.0.1:${mcpPort}/mcp`, oauth: false, enabled: true } }
+}
+
+/**
+ * The real Playwright MCP, on the sandbox's Chromium (the one people watch in the browser panel) over DevTools.
+ */
+export function playwrightMcpCommand(cdpPort: number, stateDir: string): string[] {
+  const require = createRequire(import.meta.url)
+  const cli = join(dirname(require.resolve('@playwright/mcp/package.json')), 'cli.js')
+  // Its snapshots and screenshots default to the working directory: the repository, where the agent would commit them.
+  const outputDir = join(stateDir, 'browser-output')
+  return [process.execPath, cli, '--cdp-endpoint', `http://127.0.0.1:${cdpPort}`, '--output-dir', outputDir]
+}
+
+/** With `browser`, the agent gets the sandbox's browser (see browserMcp). */
+export function buildOpencodeConfig(
+  server: ServerOpencodeConfig,
+  browser?: AgentBrowserPorts,
+): Record<string, unknown> {
   // The server's providers, model and small_model win; nothing pre-allows permissions: OpenCode's own
   // defaults ask, and the runner answers every ask by the session's policy.
-  return { ...baseConfig, ...server }
+  const mcp = browser ? { mcp: browserMcp(browser.mcpPort) } : {}
+  return { ...baseConfig, ...mcp, ...server }
 }
 
 export type XdgDirs = { config: string; data: string; cache: string; state: string }

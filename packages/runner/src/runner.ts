@@ -121,14 +121,37 @@ export function startRunner(rawEnv: NodeJS.ProcessEnv, opts: StartRunnerOptions 
     }
   }
 
+  // The panel server loads after OpenCode started (it is not on the boot path) and starts nothing heavy:
+  // each service starts when a panel or the agent first needs it.
+  const panels = env.panelSocket
+    ? import('./panels/panel-server.ts')
+        .then(({ startPanelServer }) =>
+          startPanelServer({
+            socketPath: env.panelSocket as string,
+            workspace: env.workspace,
+            home: rawEnv.HOME || env.workspace,
+            idleMs: env.panelIdleMs,
+            agentBrowser: { cdpPort: env.cdpPort, mcpPort: env.browserMcpPort, stateDir: env.stateDir },
+            agentPid: () => supervisor.opencodePid,
+            log,
+          }),
+        )
+        .catch((error) => {
+          log.error('the panel server cannot start', { error })
+          return undefined
+        })
+    : undefined
+
   let stopping: Promise<void> | undefined
   function shutdown(code: number, drain: boolean): Promise<void> {
     stopping ??= (async () => {
       log.info('runner stopping', { code })
       coalescer.close()
+      const panelsStopped = panels?.then((server) => server?.close())
       await supervisor.stop().catch((error) => log.error('stopping OpenCode failed', { error }))
       if (drain && link.connected) await link.drain(EXIT_DRAIN_MS)
       await link.close()
+      await panelsStopped?.catch((error) => log.error('stopping the panels failed', { error }))
       resolveExit(code)
     })()
     return stopping

@@ -45,6 +45,8 @@ export type BubblewrapProviderOptions = {
   network: NetworkMode
   /** With `network: 'allow-list'`: the hosts sandboxes may reach (`example.com`, `*.example.com`, an IP). */
   allowedHosts?: readonly string[]
+  /** Panel services (VS Code, the browser) stop after this long unused; the runner's default when absent. */
+  panelIdleMs?: number
   stopGraceMs?: number
 }
 
@@ -65,9 +67,9 @@ export class BubblewrapProvider implements SandboxProvider {
     isolation: 'bubblewrap',
     hibernate: true,
     exec: true,
-    panels: false,
+    panels: true,
   }
-  readonly #o: Required<BubblewrapProviderOptions>
+  readonly #o: BubblewrapProviderOptions & Required<Omit<BubblewrapProviderOptions, 'panelIdleMs'>>
   readonly #uids: UidPool
   readonly #cgroupParent: string
   #toolchainReady: Promise<string> | undefined
@@ -115,11 +117,13 @@ export class BubblewrapProvider implements SandboxProvider {
     else await mountVolume(image, paths.volume)
     // bubblewrap resolves bind sources as the session uid: its own directories are its alone, the rest
     // of the way is traverse-only (0711) for it.
-    for (const dir of [paths.volume, paths.workspace, paths.home, paths.state]) {
+    for (const dir of [paths.volume, paths.workspace, paths.home, paths.state, paths.panels]) {
       await mkdir(dir, { recursive: true, mode: 0o700 })
       await chown(dir, uid, uid)
       await chmod(dir, 0o700)
     }
+    // A socket a killed runner left behind: the gateway must not reach for it before the new runner listens.
+    await rm(paths.panelSocket, { force: true })
     await mkdir(paths.control, { recursive: true, mode: 0o750 })
     await chown(paths.control, 0, uid)
     await mkdir(paths.etc, { recursive: true, mode: 0o755 })
@@ -176,6 +180,8 @@ export class BubblewrapProvider implements SandboxProvider {
       AGENT_OPS_STATE_DIR: inside.state,
       AGENT_OPS_OPENCODE_CONFIG: JSON.stringify(launch.opencodeConfig),
       AGENT_OPS_LLM_FORWARD: `${forwardPort}:${inside.controlSocket}`,
+      AGENT_OPS_PANEL_SOCKET: inside.panelSocket,
+      ...(this.#o.panelIdleMs && { AGENT_OPS_PANEL_IDLE_MS: String(this.#o.panelIdleMs) }),
       // Node's cache of the runner's compiled (and type-stripped) modules, on the session's volume: a resumed
       // runner starts OpenCode ~0.2 s sooner and loads the rest ~2x faster. Not passed on to OpenCode.
       NODE_COMPILE_CACHE: `${inside.state}/node-compile-cache`,
@@ -222,6 +228,10 @@ export class BubblewrapProvider implements SandboxProvider {
       controlUrl: `ws+unix://${inside.controlSocket}:/internal/runner`,
       serverUrl: `http://127.0.0.1:${forwardPort}`,
     }
+  }
+
+  panelSocket(handle: SandboxHandle): string {
+    return sandboxPaths(this.#data(handle).dir).panelSocket
   }
 
   async claim(handle: SandboxHandle): Promise<void> {

@@ -36,7 +36,7 @@ describe('supervisorSpec: what bubblewrap is asked for', () => {
   })
   it('binds the host system read-only, and only the session’s own directories writable', () => {
     const writable = spec.binds.filter((b) => !b.ro).map((b) => b.dest)
-    expect(writable.sort()).toEqual([inside.home, inside.state, inside.workspace].sort())
+    expect(writable.sort()).toEqual([inside.home, inside.state, inside.workspace, inside.panels].sort())
     for (const b of spec.binds.filter((b) => !b.ro))
       expect(b.src.startsWith('/srv/sandboxes/ses_1/volume/')).toBe(true)
     const sources = spec.binds.map((b) => b.src)

@@ -40,6 +40,9 @@ export type SandboxPaths = {
   home: string
   state: string
   control: string
+  /** Where the runner serves its panels (panels.sock); the server, as root, connects from outside. */
+  panels: string
+  panelSocket: string
   etc: string
   spec: string
   log: string
@@ -58,6 +61,9 @@ export function sandboxPaths(dir: string): SandboxPaths {
     home: join(volume, 'home'),
     state: join(volume, 'state'),
     control: join(dir, 'control'),
+    // On the volume, like every writable bind: the agent can write files there too, within its disk quota.
+    panels: join(volume, 'panels'),
+    panelSocket: join(volume, 'panels', 'panels.sock'),
     etc: join(dir, 'etc'),
     spec: join(dir, 'spec.json'),
     log: join(dir, 'sandbox.log'),
@@ -75,6 +81,8 @@ export const inside = {
   state: '/var/lib/agent-ops',
   control: '/run/agent-ops',
   controlSocket: '/run/agent-ops/control.sock',
+  panels: '/run/agent-ops-panels',
+  panelSocket: '/run/agent-ops-panels/panels.sock',
   node: '/opt/agent-ops/node',
   app: '/opt/agent-ops/app',
 } as const
@@ -169,8 +177,22 @@ export type SpecInput = {
   runnerEntry: string
 }
 
-/** Host files a toolchain needs from /etc; everything else of /etc (shadow, ssh keys, ...) stays out. */
-const hostEtc = ['ssl', 'ca-certificates', 'alternatives', 'localtime', 'nsswitch.conf', 'mime.types']
+/**
+ * Host files a toolchain needs from /etc; everything else of /etc (shadow, ssh keys, ...) stays out. The browser
+ * panel adds fontconfig's configuration (without it Chromium and VS Code render no text) and Debian's Chromium
+ * wrapper settings (its launcher script sources /etc/chromium.d/* and fails when absent).
+ */
+const hostEtc = [
+  'ssl',
+  'ca-certificates',
+  'alternatives',
+  'localtime',
+  'nsswitch.conf',
+  'mime.types',
+  'fonts',
+  'chromium',
+  'chromium.d',
+]
 
 export function supervisorSpec(input: SpecInput): SupervisorSpec {
   const { paths } = input
@@ -197,6 +219,8 @@ export function supervisorSpec(input: SpecInput): SupervisorSpec {
     { src: paths.state, dest: inside.state, ro: false },
     // The directory, not the socket: a restarted server re-creates the socket and the sandbox sees the new one.
     { src: paths.control, dest: inside.control, ro: true },
+    // Writable: the runner creates its panel socket here; a directory again, so a restarted runner can replace it.
+    { src: paths.panels, dest: inside.panels, ro: false },
   )
   const bwrapArgs = [
     '--unshare-all',

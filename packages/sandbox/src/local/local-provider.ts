@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import type {
   ExecResult,
@@ -23,6 +24,8 @@ export type LocalProviderOptions = {
   nodePath?: string
   /** How long a stopping runner gets before its process group is killed. */
   stopGraceMs?: number
+  /** Panel services (VS Code, the browser) stop after this long unused; the runner's default when absent. */
+  panelIdleMs?: number
 }
 
 type LocalData = { dir: string; workspaceDir: string; stateDir: string; homeDir: string }
@@ -40,9 +43,9 @@ export class LocalProvider implements SandboxProvider {
     isolation: 'none',
     hibernate: true,
     exec: true,
-    panels: false,
+    panels: true,
   }
-  readonly #options: Required<LocalProviderOptions>
+  readonly #options: LocalProviderOptions & Required<Omit<LocalProviderOptions, 'panelIdleMs'>>
 
   constructor(options: LocalProviderOptions) {
     this.#options = { nodePath: process.execPath, stopGraceMs: 5_000, ...options }
@@ -70,6 +73,11 @@ export class LocalProvider implements SandboxProvider {
     const data = this.#data(handle)
     if ((await this.status(handle)) === 'running') return
     const env: Record<string, string> = {}
+    // Sessions share the host's loopback here: each runner gets its own ports for the agent's browser tools.
+    const [cdpPort, browserMcpPort] = [await freePort(), await freePort()]
+    const panels = join(data.dir, 'panels')
+    await mkdir(panels, { recursive: true, mode: 0o700 })
+    await rm(join(panels, 'panels.sock'), { force: true })
     for (const key of inheritedEnv) {
       const value = process.env[key]
       if (value !== undefined) env[key] = value
@@ -82,6 +90,10 @@ export class LocalProvider implements SandboxProvider {
       AGENT_OPS_WORKSPACE: data.workspaceDir,
       AGENT_OPS_STATE_DIR: data.stateDir,
       AGENT_OPS_OPENCODE_CONFIG: JSON.stringify(launch.opencodeConfig),
+      AGENT_OPS_PANEL_SOCKET: this.panelSocket(handle),
+      AGENT_OPS_CDP_PORT: String(cdpPort),
+      AGENT_OPS_BROWSER_MCP_PORT: String(browserMcpPort),
+      ...(this.#options.panelIdleMs && { AGENT_OPS_PANEL_IDLE_MS: String(this.#options.panelIdleMs) }),
     })
     const log = openSync(join(data.stateDir, 'runner.log'), 'a', 0o600)
     try {
@@ -103,6 +115,10 @@ export class LocalProvider implements SandboxProvider {
     } finally {
       closeSync(log)
     }
+  }
+
+  panelSocket(handle: SandboxHandle): string {
+    return join(this.#data(handle).dir, 'panels', 'panels.sock')
   }
 
   async status(handle: SandboxHandle): Promise<SandboxState> {
@@ -171,4 +187,16 @@ export class LocalProvider implements SandboxProvider {
     }
     return data as LocalData
   }
+}
+
+/** A loopback port free right now; the runner binds it a moment later (a race another process rarely wins). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()))
+    })
+  })
 }
