@@ -20,6 +20,12 @@ import {
   Ok,
   type OrgRole,
   OrgSettings,
+  type PanelKind,
+  PanelService,
+  type PanelServiceName,
+  PanelServices,
+  PanelToken,
+  type PanelTokenInput,
   Participant,
   ParticipantList,
   Presence,
@@ -130,6 +136,17 @@ export function createClient(options: ClientOptions) {
       },
       events: (id: string, streamOptions?: EventStreamOptions) =>
         followSessionEvents(transport, id, streamOptions),
+      /** The session's dev services (terminal, VS Code, browser) and their memory use; all stopped while it sleeps. */
+      panels: (id: string) => transport.json('GET', `${sessionPath(id)}/panels`, PanelServices),
+      /** Starts a dev service now (collaborators). */
+      startPanel: (id: string, name: PanelServiceName) =>
+        transport.json('POST', `${sessionPath(id)}/panels/${enc(name)}/start`, PanelService, { body: {} }),
+      /**
+       * A 60-second, single-use token for a panel: POST it (form field `token`) to `exchangeUrl` from a browser,
+       * which gets the panel's cookie on the session's sandbox origin.
+       */
+      panelToken: (id: string, panel: PanelKind, input: PanelTokenInput = {}) =>
+        transport.json('POST', `${sessionPath(id)}/panels/${enc(panel)}/token`, PanelToken, { body: input }),
       /** The same stream as `events`, in the batches it arrived in (one per network read). */
       eventBatches: (id: string, streamOptions?: EventStreamOptions) =>
         followSessionEventBatches(transport, id, streamOptions),

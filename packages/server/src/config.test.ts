@@ -29,6 +29,15 @@ describe('loadConfig', () => {
     expect(loadConfig({}, { AGENT_OPS_DEMO: '1' }).demo).toBe(true)
   })
 
+  it('reads the sandbox base URL (panels) and checks it is a URL', () => {
+    expect(loadConfig({}, {}).sandboxBaseUrl).toBeUndefined()
+    const config = loadConfig({}, { AGENT_OPS_SANDBOX_BASE_URL: 'https://sandbox.example.com' })
+    expect(config.sandboxBaseUrl).toBe('https://sandbox.example.com')
+    expect(() => loadConfig({}, { AGENT_OPS_SANDBOX_BASE_URL: 'sandbox.example.com' })).toThrow(
+      /AGENT_OPS_SANDBOX_BASE_URL \(sandboxBaseUrl\)/,
+    )
+  })
+
   it('layers file < environment < overrides', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aops-config-'))
     const file = join(dir, 'config.json')

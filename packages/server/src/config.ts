@@ -26,6 +26,12 @@ export const ConfigSchema = z.object({
    * derive from it. Default: http://localhost:<port>. With https, cookies are Secure.
    */
   publicUrl: url.optional(),
+  /**
+   * Base of the per-session sandbox origins that serve the panels (VS Code, browser, terminal, ports): a session's
+   * origin is `<scheme>://<session label>.<base host>[:port]`. Must not share a cookie scope with publicUrl.
+   * Default: http://sandbox.localhost:<port> (browsers resolve *.localhost to loopback).
+   */
+  sandboxBaseUrl: url.optional(),
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (for rate limits and the audit log). */
   trustProxy: flag.default(false),
   /** Local email + password sign-in (for self-hosting without an OAuth app). */
@@ -107,6 +113,12 @@ export const ConfigSchema = z.object({
     .int()
     .nonnegative()
     .default(30 * 60_000),
+  /** A panel service (VS Code, the browser) unused this long stops; it starts again when opened. */
+  panelIdleMs: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(15 * 60_000),
   /** Pre-started sandboxes (runner and agent up) that new sessions claim; 0 disables the pool. */
   warmPoolSize: z.coerce.number().int().nonnegative().default(0),
   /** Sessions one person may have running (not hibernated, stopped or failed) at once. */
@@ -125,6 +137,7 @@ const envNames: Record<keyof Config, string> = {
   dataDir: 'AGENT_OPS_DATA_DIR',
   logLevel: 'AGENT_OPS_LOG_LEVEL',
   publicUrl: 'AGENT_OPS_PUBLIC_URL',
+  sandboxBaseUrl: 'AGENT_OPS_SANDBOX_BASE_URL',
   trustProxy: 'AGENT_OPS_TRUST_PROXY',
   passwordSignIn: 'AGENT_OPS_PASSWORD_SIGN_IN',
   githubClientId: 'AGENT_OPS_GITHUB_CLIENT_ID',
@@ -162,6 +175,7 @@ const envNames: Record<keyof Config, string> = {
   sandboxNetwork: 'AGENT_OPS_SANDBOX_NETWORK',
   sandboxAllowedHosts: 'AGENT_OPS_SANDBOX_ALLOWED_HOSTS',
   idleTimeoutMs: 'AGENT_OPS_IDLE_TIMEOUT_MS',
+  panelIdleMs: 'AGENT_OPS_PANEL_IDLE_MS',
   warmPoolSize: 'AGENT_OPS_WARM_POOL_SIZE',
   maxActiveSessionsPerUser: 'AGENT_OPS_MAX_ACTIVE_SESSIONS_PER_USER',
   memoryBudgetBytes: 'AGENT_OPS_MEMORY_BUDGET_BYTES',

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs'
-import type { Server as HttpServer } from 'node:http'
+import { createServer as createHttpServer, type Server as HttpServer, type RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -19,6 +19,7 @@ import { ShareLinks } from './auth/share-links.ts'
 import { generateToken, hashToken } from './auth/tokens.ts'
 import { type ConfigInput, loadConfig } from './config.ts'
 import { openDatabase } from './db/database.ts'
+import { Panels } from './gateway/index.ts'
 import { buildApp } from './http/app.ts'
 import { ModelCatalog } from './llm/model-catalog.ts'
 import { opencodeProviderConfig } from './llm/opencode-config.ts'
@@ -60,8 +61,14 @@ export type RunningServer = {
   close(): Promise<void>
 }
 
+/** Seams for tests (stand-ins for what the sandbox provider would give). */
+export type ServeHooks = {
+  /** Host path of a session's runner panel socket, instead of the provider's `panelSocket(handle)`. */
+  panelSocket?(sessionId: string): string | undefined
+}
+
 /** Starts the control plane: configuration, database, sandbox provider, HTTP API, runner hub, web client. */
-export async function serve(overrides: ConfigInput = {}): Promise<RunningServer> {
+export async function serve(overrides: ConfigInput = {}, hooks: ServeHooks = {}): Promise<RunningServer> {
   const config = loadConfig(overrides)
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   const logger = createLogger(config.logLevel)
@@ -108,11 +115,13 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
   agentEvents = new AgentEvents({ log, store, transitions, dispatcher, bus })
 
   let serverUrl = ''
-  let httpServer: ReturnType<typeof serveHttp> | undefined
   let fetchHandler: ((request: Request, env: unknown) => Response | Promise<Response>) | undefined
+  // Requests and upgrades for sandbox origins go to the panel gateway, the rest to the app (whose WebSocket
+  // routes listen on `appUpgrades`, a server that never binds).
+  const appUpgrades = createHttpServer()
   const channels = new ControlSockets({
     fetch: (request, env) => fetchHandler!(request, env),
-    upgradeTarget: () => httpServer as HttpServer,
+    upgradeTarget: () => appUpgrades,
     store,
     secretKey,
     logger,
@@ -230,7 +239,6 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
     port: config.port,
     hostname: config.host,
   })
-  httpServer = server
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -273,14 +281,15 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
           }
         : undefined,
   }
+  // Without a configured public URL, the loopback names of this port are all the app's own.
+  const appOrigins = config.publicUrl
+    ? [new URL(publicUrl).origin]
+    : [`http://localhost:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`]
   const auth = createAuth({
     db,
     secretKey,
     baseUrl: publicUrl,
-    // Without a configured public URL, the loopback names of this port are all the app's own.
-    trustedOrigins: config.publicUrl
-      ? [new URL(publicUrl).origin]
-      : [`http://localhost:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`],
+    trustedOrigins: appOrigins,
     password: config.passwordSignIn,
     oauth,
     sessionTtlSeconds: config.authSessionTtlSeconds,
@@ -318,6 +327,27 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
       return 'local'
     }
   }
+  const clientDir = config.clientDir ?? fileURLToPath(new URL('../../client/dist', import.meta.url))
+  const panels = new Panels({
+    db,
+    secretKey,
+    store,
+    orgs,
+    access,
+    sandboxBaseUrl: config.sandboxBaseUrl,
+    port,
+    trustProxy: config.trustProxy,
+    appUrl: publicUrl,
+    appOrigins,
+    panelSocket: async (sessionId) => {
+      if (hooks.panelSocket) return hooks.panelSocket(sessionId)
+      const handle = await sandbox.handle(sessionId).catch(() => undefined)
+      return handle ? sandboxProvider.panelSocket?.(handle) : undefined
+    },
+    touch: (sessionId) => idle.touch(sessionId),
+    clientDir,
+    logger,
+  })
   const { app, injectWebSocket } = buildApp({
     version,
     health: () => ({
@@ -365,11 +395,16 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
     catalog,
     hub,
     heartbeatMs: config.sseHeartbeatMs,
-    clientDir: config.clientDir ?? fileURLToPath(new URL('../../client/dist', import.meta.url)),
+    clientDir,
+    panels,
     logger,
   })
   fetchHandler = app.fetch
-  injectWebSocket(server)
+  injectWebSocket(appUpgrades)
+  const [appListener] = server.listeners('request') as RequestListener[]
+  server.removeAllListeners('request')
+  server.on('request', panels.requestListener(appListener!))
+  panels.dispatchUpgrades(server as HttpServer, appUpgrades)
   // Sandboxes left by a previous run: re-adopt the live ones, fail the dead ones.
   await recovery.recoverAfterRestart()
   await idle.armReady()
@@ -408,6 +443,7 @@ export async function serve(overrides: ConfigInput = {}): Promise<RunningServer>
       idle.stop()
       monitor.stop()
       hub.closeAll()
+      panels.close()
       await warmPool.close()
       await channels.closeAll()
       await new Promise<void>((resolve) => {

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { createClient, signInWithPassword } from '@agent-ops/sdk'
 import BetterSqlite3 from 'better-sqlite3'
@@ -101,6 +102,19 @@ const matrix: Record<string, Row> = {
   'POST /api/sessions/:id/share-links': { allow: sessionOwners, body: { role: 'owner' } },
   'DELETE /api/sessions/:id/share-links/:linkId': { allow: sessionOwners },
   'POST /api/share-links/redeem': { allow: writers, body: {} },
+  'GET /api/sessions/:id/panels': {
+    allow: sessionViewers,
+    why: 'the stopped session answers all services stopped',
+  },
+  'POST /api/sessions/:id/panels/:name/start': {
+    allow: sessionCollaborators,
+    why: 'allowed callers get 503: the stopped session has no runner',
+  },
+  'POST /api/sessions/:id/panels/:panel/token': {
+    allow: ['owner', 'collaborator', 'viewer', 'admin', 'adminKeyWrite', 'adminKeyAdmin'],
+    body: {},
+    why: 'the browser panel: viewers get a view-only token; read-only keys mint nothing (POST needs write)',
+  },
   // Last: for allowed callers it stops the session (idempotent)...
   'DELETE /api/sessions/:id': { allow: sessionOwners },
   // ...and this ends every browser session of the caller.
@@ -140,6 +154,8 @@ function concrete(pattern: string, sessionId: string): string {
     .replace(':inviteId', 'inv_nobody')
     .replace(':linkId', 'shr_nobody')
     .replace(':messageId', 'msg_nobody')
+    .replace(':panel', 'browser')
+    .replace(':name', 'vscode')
 }
 
 /** Denied by access control: 401/403, or the 404 that hides a session the caller may not see. */
@@ -230,6 +246,102 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ts?.close()
+})
+
+/**
+ * Sandbox origins (the panel gateway): each caller mints a token with its own credentials, exchanges it on the
+ * session's sandbox origin and uses the cookie. The app's credentials alone open nothing there. Runs before the
+ * route matrix, whose last rows end the browser sessions.
+ */
+describe('authorization matrix: sandbox origin', () => {
+  const panels = {
+    vscode: { path: '/vscode/x', allow: sessionCollaborators },
+    browser: { path: '/browser/websockify', allow: [...sessionCollaborators, 'viewer'] as Caller[] },
+  }
+  const sandboxRequest = (
+    path: string,
+    headers: Record<string, string>,
+    port = new URL(ts.server.url).port,
+  ) =>
+    new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path,
+          headers: { host: `${sessionId.replace('_', '-')}.sandbox.localhost:${port}`, ...headers },
+        },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        },
+      )
+      req.on('error', reject)
+      req.end()
+    })
+
+  test.each(Object.keys(panels))('%s panel', async (panel) => {
+    const { path, allow } = panels[panel as keyof typeof panels]
+    const outcomes: Record<string, string> = {}
+    const expected: Record<string, string> = {}
+    const port = new URL(ts.server.url).port
+    for (const caller of callers) {
+      const appCredentials = credentials.get(caller) ?? {}
+      // The app's credentials sent straight to the sandbox origin: never enough.
+      expect(await sandboxRequest(path, { cookie: appCredentials.cookie ?? '', ...appCredentials })).toBe(401)
+      const minted = await fetch(`${ts.server.url}/api/sessions/${sessionId}/panels/${panel}/token`, {
+        method: 'POST',
+        headers: { ...appCredentials, 'content-type': 'application/json' },
+        body: '{}',
+      })
+      let status = minted.status
+      if (minted.ok) {
+        const { token } = (await minted.json()) as { token: string }
+        const exchanged = await fetch(`${ts.server.url}/_agent-ops/exchange`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: {
+            origin: `http://localhost:${port}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ token }),
+        })
+        // The exchange lives on the sandbox origin only; fetch cannot choose the Host, so post it raw.
+        expect(exchanged.status).toBe(404)
+        const cookie = await exchangeOnSandbox(port, token)
+        status = await sandboxRequest(path, { cookie })
+      } else await minted.body?.cancel()
+      const allowed = status !== 401 && status !== 403 && status !== 404
+      outcomes[caller] = `${allowed ? 'allowed' : 'denied'} (${status})`
+      expected[caller] = allow.includes(caller) ? 'allowed' : 'denied'
+    }
+    const decisions = Object.fromEntries(Object.entries(outcomes).map(([k, v]) => [k, v.split(' ')[0]]))
+    expect(decisions, JSON.stringify(outcomes, null, 1)).toEqual(expected)
+  })
+
+  function exchangeOnSandbox(port: string, token: string) {
+    return new Promise<string>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/_agent-ops/exchange',
+          method: 'POST',
+          headers: {
+            host: `${sessionId.replace('_', '-')}.sandbox.localhost:${port}`,
+            origin: `http://localhost:${port}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+        },
+        (res) => {
+          res.resume()
+          resolve(String(res.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '')
+        },
+      )
+      req.on('error', reject)
+      req.end(new URLSearchParams({ token }).toString())
+    })
+  }
 })
 
 describe('authorization matrix', () => {

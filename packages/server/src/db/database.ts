@@ -5,12 +5,14 @@ import { Kysely, SqliteDialect } from 'kysely'
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration'
 import * as initial from './migrations/0001_initial.ts'
 import * as accounts from './migrations/0002_accounts.ts'
+import * as panelTokens from './migrations/0003_panel_tokens.ts'
 import type { Database } from './schema.ts'
 
 /** Versioned migrations, applied in name order at start-up. Add a file, add it here; never edit an applied one. */
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_accounts': accounts,
+  '0003_panel_tokens': panelTokens,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

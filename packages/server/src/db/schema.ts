@@ -16,6 +16,7 @@ export type Database = {
   share_links: ShareLinksTable
   audit_log: AuditLogTable
   rate_limits: RateLimitsTable
+  panel_token_uses: PanelTokenUsesTable
 }
 
 export type SettingsTable = { key: string; value: string }
@@ -151,3 +152,6 @@ export type AuditLogTable = {
 }
 
 export type RateLimitsTable = { key: string; window_start: number; count: number }
+
+/** Ids of exchanged panel tokens (single use), until they expire; `expires_at` in epoch milliseconds. */
+export type PanelTokenUsesTable = { jti: string; expires_at: number }

@@ -12,6 +12,7 @@ import type { RateLimiter } from '../auth/rate-limit.ts'
 import type { SessionAccess } from '../auth/session-access.ts'
 import type { ShareLinks } from '../auth/share-links.ts'
 import { bearerToken, hashToken } from '../auth/tokens.ts'
+import type { Panels } from '../gateway/index.ts'
 import type { ModelCatalog } from '../llm/model-catalog.ts'
 import { llmProxyRoutes } from '../llm/proxy-route.ts'
 import type { Logger } from '../logger.ts'
@@ -31,6 +32,7 @@ import { policies } from './policies.ts'
 import { accountRoutes } from './routes/account.ts'
 import { eventRoutes } from './routes/events.ts'
 import { orgRoutes } from './routes/org.ts'
+import { panelRoutes } from './routes/panels.ts'
 import { queueRoutes } from './routes/queue.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import { sharingRoutes } from './routes/sharing.ts'
@@ -65,6 +67,8 @@ export type AppDeps = {
   hub: RunnerHub
   heartbeatMs: number
   clientDir: string
+  /** Panels of sessions: their services, tokens for the sandbox origins. */
+  panels: Panels
   logger: Logger
 }
 
@@ -145,6 +149,7 @@ export function buildApp(deps: AppDeps) {
   app.route('/api', modelRoutes(deps.catalog))
   app.route('/api', sessionRoutes({ sessions: deps.sessions, access: deps.access, audit: deps.audit }))
   app.route('/api', queueRoutes(deps.sessions))
+  app.route('/api', panelRoutes(deps.panels))
   app.route(
     '/api',
     sharingRoutes({
@@ -206,10 +211,17 @@ export function buildApp(deps: AppDeps) {
     upgradeWebSocket((c) => deps.hub.handlers(c.get('actor').id.slice('runner:'.length))),
   )
 
+  // Panels live only on sandbox origins (gateway/): never on the app's, where they could read its cookies.
+  app.use('/*', async (c, next) => {
+    if (!panelPaths.test(c.req.path)) return next()
+    return errorResponse(c, 'not_found', "panels are served only on the session's sandbox origin")
+  })
   mountClient(app, deps.clientDir)
   assertEveryRouteHasAPolicy(app.routes)
   return { app, injectWebSocket }
 }
+
+const panelPaths = /^\/(_agent-ops|terminal|vscode|browser|port)(\/|$)/
 
 /** A route without an access policy is a bug: refuse to start rather than serve it unguarded. */
 export function assertEveryRouteHasAPolicy(routes: readonly { method: string; path: string }[]) {

@@ -64,6 +64,10 @@ export const policies: Record<string, Policy> = {
   'POST /api/sessions/:id/share-links': write('owner'),
   'DELETE /api/sessions/:id/share-links/:linkId': write('owner'),
   'POST /api/share-links/redeem': write(),
+  'GET /api/sessions/:id/panels': read('viewer'),
+  'POST /api/sessions/:id/panels/:name/start': write('collaborator'),
+  // Viewers may open the browser panel (view-only); the handler refuses them the other panels.
+  'POST /api/sessions/:id/panels/:panel/token': write('viewer'),
 }
 
 const scopeRank: Record<ApiKeyScope, number> = { read: 1, write: 2, admin: 3 }

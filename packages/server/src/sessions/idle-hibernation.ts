@@ -46,6 +46,13 @@ export class IdleHibernation {
     this.#timers.set(sessionId, timer)
   }
 
+  /** Activity that is not a message (panel traffic): a ready session's idle timer starts over. */
+  touch(sessionId: string): void {
+    if (!this.#timers.has(sessionId)) return
+    this.#disarm(sessionId)
+    this.#arm(sessionId)
+  }
+
   #disarm(sessionId: string) {
     clearTimeout(this.#timers.get(sessionId))
     this.#timers.delete(sessionId)

@@ -31,7 +31,11 @@ export async function setUpSandboxes(config: Config, logger: Logger): Promise<Sa
     logger.warn({ unsafeNoIsolation: true }, banner)
     process.stderr.write(`\n  !!! ${banner}\n\n`)
     return {
-      provider: new LocalProvider({ rootDir: join(config.dataDir, 'sandboxes'), runnerEntry: runnerEntry() }),
+      provider: new LocalProvider({
+        rootDir: join(config.dataDir, 'sandboxes'),
+        runnerEntry: runnerEntry(),
+        panelIdleMs: config.panelIdleMs,
+      }),
     }
   }
   const report = await checkIsolation({ probeUid: config.sandboxUidFirst, network: config.sandboxNetwork })
@@ -67,6 +71,7 @@ export async function setUpSandboxes(config: Config, logger: Logger): Promise<Sa
     },
     network: config.sandboxNetwork,
     allowedHosts: config.sandboxAllowedHosts,
+    panelIdleMs: config.panelIdleMs,
   })
   if (config.sandboxNetwork === 'allow-list' && config.sandboxAllowedHosts.length === 0)
     logger.warn(
