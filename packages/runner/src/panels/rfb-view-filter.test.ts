@@ -81,9 +81,16 @@ describe('RfbViewFilter', () => {
     expect(filter.push(updateRequest)).toMatchObject({ forward: Buffer.alloc(0), error: expect.any(String) })
   })
 
-  it('refuses the extended clipboard (negative length), other security types, other versions and QEMU audio', () => {
-    const extended = Buffer.from([6, 0, 0, 0, 0xff, 0xff, 0xff, 0xf0])
-    expect(run(Buffer.concat([handshake, extended])).error).toMatch(/extended clipboard/)
+  it("drops the extended clipboard (negative length: noVNC's capabilities announcement) and goes on", () => {
+    // What noVNC sends right after the server offers the extended clipboard: caps, 8 bytes of payload.
+    const caps = Buffer.from('06000000fffffff81f00000100000000', 'hex')
+    expect(run(Buffer.concat([handshake, caps, updateRequest]), 3)).toEqual({
+      forward: Buffer.concat([version, Buffer.from([1, 1]), updateRequest]),
+      error: undefined,
+    })
+  })
+
+  it('refuses other security types, other versions and QEMU audio', () => {
     expect(run(Buffer.concat([version, Buffer.from([2])])).error).toMatch(/security type 2/)
     expect(run(Buffer.from('RFB 003.003\n', 'latin1')).error).toMatch(/unsupported RFB version/)
     expect(run(Buffer.concat([handshake, Buffer.from([255, 1, 0, 0])])).error).toMatch(/QEMU/)

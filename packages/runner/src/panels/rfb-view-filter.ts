@@ -107,10 +107,10 @@ export class RfbViewFilter {
         return take(6, false)
       case msg.clientCutText: {
         if (available < 8) return 'incomplete'
-        // A negative length is the extended clipboard: a viewer has no business with it.
+        // A negative length is the extended clipboard, whose payload is |length| bytes. noVNC announces its
+        // clipboard capabilities with one as soon as the server offers it: dropped, like any clipboard message.
         const length = buf.readInt32BE(offset + 4)
-        if (length < 0) return 'extended clipboard messages are refused'
-        return take(8 + length, false)
+        return take(8 + Math.abs(length), false)
       }
       case msg.enableContinuousUpdates:
         return take(10, true)
