@@ -27,6 +27,7 @@ export const ownerAccount: Account = {
 const run = promisify(execFile)
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 const clientIndex = join(repoRoot, 'packages/client/dist/index.html')
+const panelPages = join(repoRoot, 'packages/client/dist/panels/terminal.html')
 const chromiumPath = '/usr/bin/chromium'
 export const artifactsDir = join(repoRoot, 'e2e/artifacts')
 
@@ -37,9 +38,10 @@ function childEnv(): NodeJS.ProcessEnv {
 
 /** Builds the web client (the server serves packages/client/dist at `/`) when it has never been built. */
 export async function ensureClientBuilt(): Promise<void> {
-  if (existsSync(clientIndex)) return
+  if (existsSync(clientIndex) && existsSync(panelPages)) return
   await run('npm', ['run', 'build', '-w', '@agent-ops/client'], { cwd: repoRoot, env: childEnv() })
-  if (!existsSync(clientIndex)) throw new Error(`the client build did not produce ${clientIndex}`)
+  for (const built of [clientIndex, panelPages])
+    if (!existsSync(built)) throw new Error(`the client build did not produce ${built}`)
 }
 
 /** Installs Debian's Chromium when it is missing (root only); never Playwright's own browser downloads. */

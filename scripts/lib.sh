@@ -66,7 +66,9 @@ ensure_dependencies() {
 ensure_client_built() {
   cd "$ROOT"
   local index=packages/client/dist/index.html
-  if [ -f "$index" ] && [ -z "$(find packages/client/src packages/client/index.html packages/client/vite.config.ts \
+  # Two builds: the app, then the panel pages served on sandbox origins (dist/panels).
+  if [ -f "$index" ] && [ -f packages/client/dist/panels/terminal.html ] && [ -z "$(find packages/client/src \
+      packages/client/index.html packages/client/vite.config.ts packages/client/panels packages/client/vite.panels.config.ts \
       packages/protocol/src packages/sdk/src -newer "$index" -print -quit 2>/dev/null)" ]; then
     return 0
   fi

@@ -7,18 +7,23 @@ export interface Tab<T extends string> {
 
 /**
  * A WAI-ARIA tab list: one tab in the tab order, arrow keys (and Home/End) move between tabs. The panels are
- * the caller's, each labelled `tabpanel-<id>` and pointing back with aria-labelledby `tab-<id>`.
+ * the caller's, each labelled `tabpanel-<id>` and pointing back with aria-labelledby `tab-<id>` (with `idPrefix`
+ * before the id when a page has more than one tab list: `tab-<prefix><id>`).
  */
 export function Tabs<T extends string>({
   tabs,
   selected,
   onSelect,
   label,
+  idPrefix = '',
+  className = 'tabs',
 }: {
   tabs: readonly Tab<T>[]
   selected: T
   onSelect: (id: T) => void
   label: string
+  idPrefix?: string
+  className?: string
 }) {
   const list = useRef<HTMLDivElement>(null)
   const onKeyDown = (event: KeyboardEvent) => {
@@ -35,18 +40,18 @@ export function Tabs<T extends string>({
     const next = tabs[(target + tabs.length) % tabs.length]
     if (!next) return
     onSelect(next.id)
-    list.current?.querySelector<HTMLButtonElement>(`#tab-${next.id}`)?.focus()
+    list.current?.querySelector<HTMLButtonElement>(`#tab-${idPrefix}${next.id}`)?.focus()
   }
   return (
-    <div className="tabs" role="tablist" aria-label={label} ref={list} onKeyDown={onKeyDown}>
+    <div className={className} role="tablist" aria-label={label} ref={list} onKeyDown={onKeyDown}>
       {tabs.map((tab) => (
         <button
           key={tab.id}
           type="button"
           role="tab"
-          id={`tab-${tab.id}`}
+          id={`tab-${idPrefix}${tab.id}`}
           aria-selected={tab.id === selected}
-          aria-controls={`tabpanel-${tab.id}`}
+          aria-controls={`tabpanel-${idPrefix}${tab.id}`}
           tabIndex={tab.id === selected ? 0 : -1}
           onClick={() => onSelect(tab.id)}
         >

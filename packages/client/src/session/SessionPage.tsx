@@ -1,12 +1,15 @@
 import { isTerminal, type SessionStatus } from '@agent-ops/protocol'
 import { getRouteApi, Link } from '@tanstack/react-router'
-import { useMemo, useState } from 'react'
+import { useMemo, useRef, useState } from 'react'
 import { useErrorText } from '../auth.tsx'
 import { ErrorNotice } from '../components/ErrorNotice.tsx'
 import { Spinner } from '../components/Spinner.tsx'
 import { Tabs } from '../components/Tabs.tsx'
 import { useSession } from '../hooks/useSession.ts'
 import { useSessionTimeline } from '../hooks/useSessionTimeline.ts'
+import { narrowQuery, useMediaQuery, usePanelSplit, usePanelsOpen } from '../panels/layout.ts'
+import { PanelArea } from '../panels/PanelArea.tsx'
+import { SplitHandle } from '../panels/SplitHandle.tsx'
 import { sessionChanges } from '../timeline/changes.ts'
 import { totalUsage } from '../timeline/reducer.ts'
 import { ChangesView } from './ChangesView.tsx'
@@ -51,10 +54,22 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
   const changedCount = changes.files.length
 
   const showChanges = () => setView('changes')
+  // The panels (terminal, VS Code, browser, ports) beside the timeline; on a phone they replace it while open.
+  const narrow = useMediaQuery(narrowQuery)
+  const [panelsOpen, setPanelsOpen] = usePanelsOpen(narrow)
+  const [panelsMounted, setPanelsMounted] = useState(panelsOpen)
+  if (panelsOpen && !panelsMounted) setPanelsMounted(true)
+  const [split, setSplit] = usePanelSplit()
+  const page = useRef<HTMLElement>(null)
+  const sideBySide = panelsOpen && !narrow
 
   return (
-    <main className="session-page">
-      <div className="session-main">
+    <main ref={page} className={`session-page${panelsOpen ? ' with-panels' : ''}`}>
+      <div
+        className="session-main"
+        hidden={panelsOpen && narrow}
+        style={sideBySide ? { flexBasis: `${(1 - split) * 100}%` } : undefined}
+      >
         <div className="session-top">
           <Link to="/" className="back-link">
             ← Sessions
@@ -65,15 +80,27 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
             !errorText && <Spinner label="Loading the session" withText />
           )}
           <ErrorNotice message={errorText ?? streamError} />
-          <Tabs
-            label="Session views"
-            selected={view}
-            onSelect={setView}
-            tabs={[
-              { id: 'timeline', label: 'Timeline' },
-              { id: 'changes', label: changedCount > 0 ? `Changes (${changedCount})` : 'Changes' },
-            ]}
-          />
+          <div className="row nowrap session-views">
+            <Tabs
+              label="Session views"
+              selected={view}
+              onSelect={setView}
+              tabs={[
+                { id: 'timeline', label: 'Timeline' },
+                { id: 'changes', label: changedCount > 0 ? `Changes (${changedCount})` : 'Changes' },
+              ]}
+            />
+            <span className="spacer" />
+            <button
+              type="button"
+              className="small"
+              aria-expanded={panelsOpen}
+              aria-controls="session-panels"
+              onClick={() => setPanelsOpen(!panelsOpen)}
+            >
+              {panelsOpen ? 'Hide panels' : 'Panels'}
+            </button>
+          </div>
         </div>
         {view === 'timeline' ? (
           <div className="tabpanel" role="tabpanel" id="tabpanel-timeline" aria-labelledby="tab-timeline">
@@ -115,6 +142,22 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
           />
         </div>
       </div>
+      {sideBySide && <SplitHandle fraction={split} onChange={setSplit} container={page} />}
+      {panelsMounted && (
+        <div
+          className="panel-column"
+          id="session-panels"
+          hidden={!panelsOpen}
+          style={sideBySide ? { flexBasis: `${split * 100}%` } : undefined}
+        >
+          {narrow && (
+            <button type="button" className="small back-to-timeline" onClick={() => setPanelsOpen(false)}>
+              ← Back to the timeline
+            </button>
+          )}
+          <PanelArea sessionId={sessionId} status={status} role={session?.access} />
+        </div>
+      )}
       {session && (
         <SessionDetails
           session={session}
