@@ -1,18 +1,19 @@
 // `npm run bench`: measures Agent Ops against its floor (bare OpenCode) in the same run, prints a table and
-// writes bench/results/latest.json. Runs: BENCH_RUNS (default 5). BENCH_ONLY=stack,sandbox,ui (any subset) runs
+// writes bench/results/latest.json. Runs: BENCH_RUNS (default 5). BENCH_ONLY=stack,sandbox,ui,panels (any subset) runs
 // only those parts and writes bench/results/latest-<parts>.json instead, so a partial run never hides a full one.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { startScriptedModel } from '@agent-ops/testkit'
 import { measureOpenCodeStart, openDirectAgent } from './opencode-direct.ts'
+import { measurePanels } from './panels.ts'
 import { measureResume, measureSandboxStart, measureWarmClaims } from './sandbox.ts'
 import { startStack } from './stack.ts'
 import { type Metric, metric, round } from './stats.ts'
 import { measureUiOpen } from './ui-open.ts'
 
 const runs = Number(process.env.BENCH_RUNS ?? 5)
-const parts = ['stack', 'sandbox', 'ui'] as const
+const parts = ['stack', 'sandbox', 'ui', 'panels'] as const
 type Part = (typeof parts)[number]
 const only = (process.env.BENCH_ONLY ?? '')
   .split(',')
@@ -53,6 +54,11 @@ try {
     progress(`web client: opening a 10,000-event session ${runs} times`)
     samples.ui_open_10k_events_ms = await measureUiOpen(model, runs)
   }
+
+  if (wanted('panels')) {
+    progress(`panels: terminal, VS Code and browser in ${runs} fresh sessions`)
+    Object.assign(samples, await measurePanels(model, runs))
+  }
 } finally {
   await stack?.close().catch(() => {})
   await model.close()
@@ -92,6 +98,7 @@ const m = (name: string) => metrics[name]!.median
 const measuredStack = metrics.first_token_stack_ms !== undefined
 const sandboxed = metrics.warm_claim_ms !== undefined
 const measuredUi = metrics.ui_open_10k_events_ms !== undefined
+const measuredPanels = metrics.vscode_ready_ms !== undefined
 const derived = {
   ...(measuredStack && {
     first_token_overhead_ms: round(m('first_token_stack_ms') - m('first_token_direct_ms')),
@@ -121,7 +128,12 @@ const targets = {
 const verdict = (t: { met: boolean } | undefined) => (t?.met ? 'met' : 'NOT met')
 
 /** Metrics measured against a fixed target rather than a floor. */
-const targetOf: Record<string, string> = { ui_open_10k_events_ms: 'target < 1000 ms' }
+const targetOf: Record<string, string> = {
+  ui_open_10k_events_ms: 'target < 1000 ms',
+  terminal_first_output_ms: 'panel request to usable',
+  vscode_ready_ms: 'panel request to usable',
+  browser_ready_ms: 'panel request to usable',
+}
 const floorOf: Record<string, string> = {
   session_ready_ms: 'opencode_start_ms',
   first_token_stack_ms: 'first_token_direct_ms',
@@ -165,6 +177,15 @@ if (measuredUi)
   console.log(
     `10,000-event session opened in the browser: ${m('ui_open_10k_events_ms')} ms (target < 1000 ms: ${verdict(targets.ui_open_10k_events_ms)})`,
   )
+
+if (measuredPanels) {
+  console.log(
+    `panels, request to usable: terminal ${m('terminal_first_output_ms')} ms, VS Code ${m('vscode_ready_ms')} ms, browser ${m('browser_ready_ms')} ms`,
+  )
+  console.log(
+    `panel memory: terminal ${m('panel_rss_terminal_mb')} MB, VS Code ${m('panel_rss_vscode_mb')} MB, browser ${m('panel_rss_browser_mb')} MB; idle session with no panel opened ${m('idle_session_no_panel_rss_mb')} MB (runner + agent)`,
+  )
+}
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url))
 mkdirSync(resultsDir, { recursive: true })
