@@ -26,6 +26,9 @@ const answer = 'Wrote notes.txt in the workspace.'
 const fileName = 'notes.txt'
 const agentLine = 'written by the agent'
 const editedLine = 'edited in VS Code'
+const servePrompt = 'Serve the tour page on port 3000 and open it in the browser.'
+const servedAnswer = 'The tour page is open in the browser.'
+const pageTitle = 'Panels tour'
 const script: Script = {
   exchanges: [
     {
@@ -38,6 +41,29 @@ const script: Script = {
           ],
         },
         { text: answer, chunkDelayMs: 10 },
+      ],
+    },
+    {
+      match: servePrompt,
+      steps: [
+        {
+          text: 'Starting a dev server.',
+          toolCalls: [
+            {
+              name: 'bash',
+              arguments: {
+                command: `printf '<title>${pageTitle}</title><h1>${pageTitle}</h1>' > tour.html && (nohup python3 -m http.server 3000 --bind 127.0.0.1 >/dev/null 2>&1 &) && sleep 1`,
+              },
+            },
+          ],
+        },
+        {
+          // OpenCode names an MCP tool <server>_<tool>: the `browser` server's browser_navigate.
+          toolCalls: [
+            { name: 'browser_browser_navigate', arguments: { url: 'http://127.0.0.1:3000/tour.html' } },
+          ],
+        },
+        { text: servedAnswer },
       ],
     },
   ],
@@ -233,12 +259,38 @@ describe('panels in the session view', () => {
     expect((await terminalLines(frame('Terminal 1'))).map((line) => line.trim())).toContain('42')
   }, 240_000)
 
-  it('explains forwarded ports and shows memory per service', async () => {
+  it('shows the page the agent opened through MCP in the same browser', async () => {
+    await page.locator('#composer-text').fill(servePrompt)
+    await page.keyboard.press('Control+Enter')
+    await page.getByText(servedAnswer).waitFor({ timeout: 120_000 })
+    // The page is in the Chromium people watch: its DevTools list (inside the sandbox) names it.
+    const list = await e2e.server.sandboxExec(sessionId, [
+      'python3',
+      '-c',
+      'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9222/json/list").read().decode())',
+    ])
+    expect(list.stdout).toContain(pageTitle)
+    await page.getByRole('tab', { name: 'Browser' }).click()
+    // Chromium repaints through VNC within a frame or two; the screenshot shows the agent's page.
+    await page.waitForTimeout(1_500)
+    await shot('browser-agent-page')
+  }, 180_000)
+
+  it('opens the dev server the agent started through its forwarded port, and shows memory per service', async () => {
     await page.getByRole('tab', { name: 'Ports' }).click()
     await page.getByText('/port/3000/').waitFor()
     await page.getByText(/VS Code · \d+ MB/).waitFor({ timeout: 15_000 })
     await shot('ports')
-  })
+    const opened = ownerContext.waitForEvent('page')
+    await page.getByRole('button', { name: 'Open', exact: true }).click()
+    const served = await opened
+    // python's http.server lists the workspace: the agent's files, reached through the gateway.
+    await served.getByText('tour.html').waitFor({ timeout: 30_000 })
+    expect(new URL(served.url()).pathname).toBe('/port/3000/')
+    expect(new URL(served.url()).hostname).toMatch(/\.sandbox\.localhost$/)
+    await shot('port-3000', served)
+    await served.close()
+  }, 120_000)
 
   it('shows a viewer the browser only, view only', async () => {
     const owner = await e2e.clientOf(ownerAccount)

@@ -68,6 +68,8 @@ export function browserLauncher(opts: { workspace: string; home: string }): Laun
         '/usr/bin/chromium',
         [
           '--no-sandbox',
+          // Hides the infobar warning about --no-sandbox: the session's sandbox is the boundary (docs/panels.md).
+          '--test-type',
           '--no-first-run',
           '--no-default-browser-check',
           '--disable-gpu',
