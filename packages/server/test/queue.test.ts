@@ -22,7 +22,9 @@ let sessionId: string
 beforeAll(async () => {
   t = await createTestServer({ script })
   sessionId = (await t.client.sessions.create({ prompt: 'warm up' })).id
-  await untilReady(0)
+  // The session is ready once booted, before its first turn ran: wait for that turn to end, or the tests'
+  // "long turn" could queue behind it and the first text they see would be the warm-up's.
+  await collectEvents(t.client, sessionId, (e) => e.type === 'agent.status' && e.data.status === 'idle')
 })
 afterAll(async () => {
   await t?.close()

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -5,7 +6,6 @@ import { createLogger } from '../log.ts'
 import { loadCatalogue, recordCatalogue } from './browser-mcp-catalogue.ts'
 import { startBrowserMcpEndpoint } from './browser-mcp-endpoint.ts'
 import { freePort } from './child-group.ts'
-import { descendants, readProcessTable } from './process-tree.ts'
 
 const cli = join(dirname(createRequire(import.meta.url).resolve('@playwright/mcp/package.json')), 'cli.js')
 const catalogue = loadCatalogue()
@@ -38,9 +38,17 @@ describe('the browser tools MCP endpoint', () => {
       const body = response.status === 200 ? ((await response.json()) as RpcAnswer) : undefined
       return { status: response.status, body }
     }
-    const realServers = async () =>
-      descendants(await readProcessTable(), process.pid).filter((p) => p !== process.pid)
-    const before = (await realServers()).length
+    // Processes of the real server for this test: the only ones given this DevTools endpoint.
+    const realServers = () =>
+      readdirSync('/proc')
+        .filter((pid) => /^\d+$/.test(pid))
+        .filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(cdp)
+          } catch {
+            return false
+          }
+        })
     try {
       const init = await post({
         id: 1,
@@ -62,7 +70,7 @@ describe('the browser tools MCP endpoint', () => {
       expect((await post({ id: 3, method: 'ping' })).body).toEqual({ jsonrpc: '2.0', id: 3, result: {} })
       expect((await fetch(url)).status).toBe(405)
       expect(endpoint.realServerPid).toBeUndefined()
-      expect((await realServers()).length).toBe(before)
+      expect(realServers()).toEqual([])
 
       const call = await post({
         id: 'call-4',
@@ -72,6 +80,7 @@ describe('the browser tools MCP endpoint', () => {
       expect(call.body?.id).toBe('call-4')
       expect(JSON.stringify(call.body?.result)).toMatch(/127\.0\.0\.1|ECONNREFUSED|connect/i)
       expect(endpoint.realServerPid).toBeGreaterThan(0)
+      expect(realServers().length).toBeGreaterThan(0)
       // From now on the real server answers: its list is the recorded one.
       expect((await post({ id: 5, method: 'tools/list', params: {} })).body?.result?.tools).toEqual(
         catalogue.tools,

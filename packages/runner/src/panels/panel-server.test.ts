@@ -29,7 +29,8 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await server.close()
-  rmSync(dir, { recursive: true, force: true })
+  // A shell that just got its hang-up may still be writing its history there.
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })
 })
 
 function http(path: string, opts: { access?: string; method?: string } = {}) {
