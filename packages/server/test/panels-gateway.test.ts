@@ -6,9 +6,9 @@ import type { PanelKind, PanelServices } from '@agent-ops/protocol'
 import { type Client, createClient } from '@agent-ops/sdk'
 import { type RunningServer, serve } from '@agent-ops/server'
 import { type ScriptedModel, startScriptedModel } from '@agent-ops/testkit'
-import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import WsClient, { WebSocketServer } from 'ws'
+import { launchChromium } from '../../../e2e/helpers.ts'
 import { loadOrCreateSecretKey } from '../src/auth/secret-key.ts'
 import { PanelTokens } from '../src/gateway/panel-tokens.ts'
 import { addTeamMember, adminUser, bootstrapOwner, scriptedModelRef, type TestUser } from './harness.ts'
@@ -501,18 +501,7 @@ describe('proxy to the runner panel socket', () => {
 
 describe('in Chromium', () => {
   test('a panel iframe gets its cookie from the exchange, and cannot use the app session', async () => {
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    })
+    const browser = await launchChromium()
     try {
       const page = await (await browser.newContext()).newPage()
       await page.goto(`${appOrigin()}/`)
