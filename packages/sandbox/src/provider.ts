@@ -85,6 +85,8 @@ export interface SandboxProvider {
   /** Set when the runner must use a per-sandbox Unix socket instead of the server's TCP address. */
   controlChannel?(handle: SandboxHandle): ControlChannel
   usage?(handle: SandboxHandle): Promise<SandboxUsage>
+  /** The end of the sandbox's own log (the runner's and OpenCode's output), to explain a failed start. */
+  logTail?(handle: SandboxHandle, maxBytes: number): Promise<string>
   /** Warm pool: lets a runner started with `waitForClaim` connect (its session now exists). */
   claim?(handle: SandboxHandle): Promise<void>
   /** Whether the agent inside is up (the runner recorded its agent session). */

@@ -186,23 +186,42 @@ export async function freePort(): Promise<number> {
 
 const cliMain = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url))
 
-/** The server as its own process (`agent-ops serve`), for tests that kill it. */
+const serverOutputs = new WeakMap<ChildProcess, { text: string }>()
+
+/** Everything a server started by `startServerProcess` has printed so far. */
+export const outputOf = (child: ChildProcess): string => serverOutputs.get(child)?.text ?? ''
+
+/**
+ * The server as its own process (`agent-ops serve`), for tests that kill it. Its warnings and errors are
+ * copied to the test's stderr, so a failing run in CI shows what the server saw.
+ */
 export async function startServerProcess(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, [cliMain, 'serve'], {
     env: { ...process.env, AGENT_OPS_LOG_LEVEL: 'info', AGENT_OPS_UNSAFE_NO_ISOLATION: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  let output = ''
+  const output = { text: '' }
+  serverOutputs.set(child, output)
+  let partial = ''
+  const onData = (chunk: Buffer) => {
+    output.text += chunk
+    const lines = (partial + chunk).split('\n')
+    partial = lines.pop() ?? ''
+    for (const line of lines)
+      if (/"level":(40|50|60)\b/.test(line)) process.stderr.write(`[server] ${line}\n`)
+  }
+  child.stdout!.on('data', onData)
+  child.stderr!.on('data', onData)
   await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk
-      if (output.includes('"msg":"listening"')) resolve()
+    const listening = () => {
+      if (!output.text.includes('"msg":"listening"')) return
+      child.stdout!.off('data', listening)
+      child.off('exit', exited)
+      resolve()
     }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', (chunk) => (output += chunk))
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)))
+    const exited = (code: number | null) => reject(new Error(`server exited with ${code}:\n${output.text}`))
+    child.stdout!.on('data', listening)
+    child.once('exit', exited)
   })
-  child.stdout!.resume()
-  child.stderr!.resume()
   return child
 }

@@ -13,6 +13,7 @@ import {
   freePort,
   describe as line,
   ofType,
+  outputOf,
   scriptedModelRef,
   startServerProcess,
   stopAllSessions,
@@ -141,5 +142,50 @@ describe('OpenCode is killed mid-turn', () => {
     const request = JSON.stringify(t.model.requests.at(-1)!.body)
     expect(request).toContain('a long task please')
     expect(request).toContain('what was my first request?')
+  })
+})
+
+describe('a session that does not boot in time', () => {
+  let model: ScriptedModel
+  let dataDir: string
+  let server: ChildProcess | undefined
+
+  beforeAll(async () => {
+    model = await startScriptedModel({ script })
+    dataDir = mkdtempSync(join(tmpdir(), 'aops-boot-deadline-'))
+  })
+  afterAll(async () => {
+    server?.kill('SIGKILL')
+    await model?.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('fails with the reason, and the server logs the end of the sandbox log', async () => {
+    const port = String(await freePort())
+    server = await startServerProcess({
+      AGENT_OPS_PORT: port,
+      AGENT_OPS_DATA_DIR: dataDir,
+      AGENT_OPS_OPENAI_COMPATIBLE_URL: model.openaiBaseUrl,
+      AGENT_OPS_DEFAULT_MODEL: scriptedModelRef,
+      // OpenCode alone takes longer than this to start, so the boot watchdog fires while it is starting.
+      AGENT_OPS_BOOT_TIMEOUT_MS: '1500',
+    })
+    const baseUrl = `http://127.0.0.1:${port}`
+    const client = createClient({ baseUrl, token: (await bootstrapOwner(baseUrl)).token })
+    const session = await client.sessions.create({ prompt: 'a long task please' })
+    const events = await collectEvents(
+      client,
+      session.id,
+      (e) => e.type === 'session.status' && e.data.status === 'failed',
+    )
+    expect(events.at(-1)).toMatchObject({
+      data: { status: 'failed', reason: 'the session stayed starting past its deadline' },
+    })
+    const failure = outputOf(server)
+      .split('\n')
+      .map((l) => (l.startsWith('{') ? JSON.parse(l) : {}))
+      .find((record) => record.msg === 'session failed' && record.sessionId === session.id)
+    // The runner's own first line, read from the sandbox's log.
+    expect(failure?.sandboxLog).toContain('OpenCode starting early')
   })
 })

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { access, chmod, chown, copyFile, link, mkdir, readdir, rm, statfs, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { readLogTail } from '../log-tail.ts'
 import type {
   ControlChannel,
   ExecResult,
@@ -232,6 +233,10 @@ export class BubblewrapProvider implements SandboxProvider {
 
   panelSocket(handle: SandboxHandle): string {
     return sandboxPaths(this.#data(handle).dir).panelSocket
+  }
+
+  logTail(handle: SandboxHandle, maxBytes: number): Promise<string> {
+    return readLogTail(sandboxPaths(this.#data(handle).dir).log, maxBytes)
   }
 
   async claim(handle: SandboxHandle): Promise<void> {

@@ -3,6 +3,7 @@ import { closeSync, openSync } from 'node:fs'
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { readLogTail } from '../log-tail.ts'
 import type {
   ExecResult,
   RunnerLaunch,
@@ -119,6 +120,10 @@ export class LocalProvider implements SandboxProvider {
 
   panelSocket(handle: SandboxHandle): string {
     return join(this.#data(handle).dir, 'panels', 'panels.sock')
+  }
+
+  logTail(handle: SandboxHandle, maxBytes: number): Promise<string> {
+    return readLogTail(join(this.#data(handle).stateDir, 'runner.log'), maxBytes)
   }
 
   async status(handle: SandboxHandle): Promise<SandboxState> {

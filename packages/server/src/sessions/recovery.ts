@@ -17,6 +17,9 @@ export type RecoveryDeps = {
   logger: Logger
 }
 
+/** How much of a failed sandbox's log goes into the server's log. */
+const failureLogBytes = 4096
+
 const runningStates: readonly SessionStatus[] = ['starting', 'ready', 'working', 'resuming']
 
 /**
@@ -115,8 +118,16 @@ export class Recovery {
 
   async #fail(sessionId: string, reason: string) {
     const { transitions, sandbox, logger } = this.#d
-    logger.warn({ sessionId, reason }, 'session failed')
+    // The end of the sandbox's log (the runner's, already redacted) is what an operator needs to see why.
+    logger.warn({ sessionId, reason, sandboxLog: await this.#logTail(sessionId) }, 'session failed')
     if (await transitions.to(sessionId, 'failed', reason))
       await sandbox.teardown(sessionId, { keepFiles: true })
+  }
+
+  async #logTail(sessionId: string): Promise<string | undefined> {
+    const { sandbox } = this.#d
+    const handle = await sandbox.handle(sessionId).catch(() => undefined)
+    if (!handle || !sandbox.provider.logTail) return undefined
+    return sandbox.provider.logTail(handle, failureLogBytes).catch(() => undefined)
   }
 }
