@@ -44,7 +44,6 @@ type Running = { proc: OpencodeProcess; api: OpencodeApi; sessionId: string; sto
 const CRASH_LIMIT = 5
 const CRASH_WINDOW_MS = 60_000
 const RESTART_DELAY_MS = 200
-const CONNECT_TIMEOUT_MS = 30_000
 
 const exitedEarly = (proc: OpencodeProcess) =>
   proc.exited.then(({ code, signal }) => {
@@ -197,13 +196,15 @@ export class AgentSupervisor {
         onEvent: (event) => this.#onEvent(event),
       })
       try {
-        const { sessionId } = await session
+        // One budget for OpenCode's first answers: a request it never answers must not hold the boot forever
+        // (the launch then counts as a crash, and OpenCode is restarted).
         const guards = [
           exitedEarly(proc),
-          timeout(CONNECT_TIMEOUT_MS, 'OpenCode event stream'),
+          timeout(env.opencodeConnectTimeoutMs, 'OpenCode session and event stream'),
           stopped(this.#stopSignal.signal),
         ]
         for (const guard of guards) guard.catch(() => {}) // they reject later, when no one waits any more
+        const { sessionId } = await Promise.race([session, ...guards])
         await Promise.race([firstConnect, ...guards])
         return { proc, api, sessionId, stopEvents }
       } catch (error) {

@@ -41,6 +41,8 @@ export const RunnerEnv = z
     /** Warm pool: connect to the server only once this file exists (the sandbox was claimed). */
     AGENT_OPS_CLAIM_FILE: absolutePath.optional(),
     AGENT_OPS_ORPHAN_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
+    /** How long a started OpenCode may take to create its session and open its event stream. */
+    AGENT_OPS_OPENCODE_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
     /** Where the runner serves the panels (terminal, VS Code, browser) to the gateway; none when absent. */
     AGENT_OPS_PANEL_SOCKET: absolutePath.optional(),
     /** VS Code and the browser stop after this long without a connection or a request. */
@@ -59,6 +61,7 @@ export const RunnerEnv = z
     opencodeConfig: env.AGENT_OPS_OPENCODE_CONFIG,
     opencodeBin: env.AGENT_OPS_OPENCODE_BIN,
     orphanTimeoutMs: env.AGENT_OPS_ORPHAN_TIMEOUT_MS,
+    opencodeConnectTimeoutMs: env.AGENT_OPS_OPENCODE_CONNECT_TIMEOUT_MS,
     claimFile: env.AGENT_OPS_CLAIM_FILE,
     panelSocket: env.AGENT_OPS_PANEL_SOCKET,
     panelIdleMs: env.AGENT_OPS_PANEL_IDLE_MS,

@@ -63,4 +63,35 @@ describe('runner supervision', () => {
     expect(isAlive(pid ?? -1)).toBe(false)
     expect(runner.logs()).toContain('server unreachable')
   })
+
+  it('restarts an OpenCode that is healthy but never answers session creation, instead of hanging', async () => {
+    // Listens and answers its health check like OpenCode, then holds every other request open forever.
+    const binDir = await mkdtemp(join(tmpdir(), 'runner-fake-opencode-'))
+    cleanups.push(() => rm(binDir, { recursive: true, force: true }))
+    const fake = join(binDir, 'fake-opencode.mjs')
+    await writeFile(
+      fake,
+      `import { createServer } from 'node:http'
+const server = createServer((request, response) => {
+  if (request.url.startsWith('/global/health')) response.end(JSON.stringify({ healthy: true, version: '0.0.0-fake' }))
+})
+server.listen(0, '127.0.0.1', () => console.log('opencode server listening on http://127.0.0.1:' + server.address().port))
+`,
+    )
+    const binary = await fakeBinary(binDir, `exec "${process.execPath}" "${fake}"`)
+    server = await startControlServer({ model: 'testkit/scripted-model', permissionPolicy: 'allow' })
+    runner = await startRunnerProcess({
+      controlUrl: server.url,
+      token: server.token,
+      opencodeConfig: testkitConfig('http://127.0.0.1:9/v1'),
+      env: { AGENT_OPS_OPENCODE_BIN: binary, AGENT_OPS_OPENCODE_CONNECT_TIMEOUT_MS: '500' },
+    })
+    expect(await runner.exited).toBe(1)
+    const errors = server.events().flatMap((e) => (e.type === 'agent.error' ? [e.data] : []))
+    expect(errors.map((e) => e.kind)).toEqual([
+      ...Array<string>(5).fill('agent_crashed'),
+      'agent_unrecoverable',
+    ])
+    expect(errors[0]!.message).toContain('OpenCode session and event stream not ready within 500 ms')
+  })
 })
