@@ -93,6 +93,8 @@ export interface SandboxProvider {
   agentReady?(handle: SandboxHandle): Promise<boolean>
   /** Removes this provider's sandboxes that `keep` does not name (leftovers of a crash); returns their ids. */
   sweep?(keep: ReadonlySet<string>): Promise<string[]>
+  /** Lets background work (such as preparing resources ahead of time) finish; sandboxes keep running. */
+  close?(): Promise<void>
 }
 
 /**

@@ -446,6 +446,7 @@ export async function serve(overrides: ConfigInput = {}, hooks: ServeHooks = {})
       panels.close()
       await warmPool.close()
       await channels.closeAll()
+      await sandboxProvider.close?.()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         if ('closeAllConnections' in server) server.closeAllConnections()

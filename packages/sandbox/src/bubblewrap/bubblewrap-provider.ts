@@ -24,9 +24,10 @@ import {
   sandboxPaths,
   supervisorSpec,
 } from './sandbox-spec.ts'
+import { SpareVolumes } from './spare-volumes.ts'
 import { execInSandbox, startSupervisor, stopSandbox, supervisorRunning } from './supervisor.ts'
 import { UidPool, type UidRange } from './uid-pool.ts'
-import { createVolume, mountsUnder, mountVolume, removeVolume } from './volume.ts'
+import { formatVolume, mountsUnder, mountVolume, removeVolume } from './volume.ts'
 
 export type BubblewrapProviderOptions = {
   /** Where each sandbox gets its directory (`<rootDir>/<sandboxId>`); root-only. */
@@ -72,6 +73,7 @@ export class BubblewrapProvider implements SandboxProvider {
   }
   readonly #o: BubblewrapProviderOptions & Required<Omit<BubblewrapProviderOptions, 'panelIdleMs'>>
   readonly #uids: UidPool
+  readonly #spares: SpareVolumes
   readonly #cgroupParent: string
   #toolchainReady: Promise<string> | undefined
 
@@ -83,6 +85,7 @@ export class BubblewrapProvider implements SandboxProvider {
       options.uidRange,
       async (uid) => (await processesOfUid(uid)).length > 0,
     )
+    this.#spares = new SpareVolumes(join(options.rootDir, '.spare-volumes'), options.limits.diskBytes)
     // One cgroup subtree per root directory, so two servers on a machine never sweep each other's sandboxes.
     const tag = createHash('sha256').update(options.rootDir).digest('hex').slice(0, 12)
     this.#cgroupParent = `agent-ops/${tag}`
@@ -95,7 +98,10 @@ export class BubblewrapProvider implements SandboxProvider {
       await this.#toolchain()
       await mkdir(paths.dir, { mode: 0o711 })
       const uid = await this.#uids.allocate(paths.dir)
-      await this.#prepare(paths, uid, { fresh: true })
+      const image = join(paths.dir, 'volume.img')
+      if (!(await this.#spares.take(image))) await formatVolume(image, this.#o.limits.diskBytes)
+      void this.#spares.refill()
+      await this.#prepare(paths, uid)
       const data: BwrapData = {
         dir: paths.dir,
         uid,
@@ -112,10 +118,8 @@ export class BubblewrapProvider implements SandboxProvider {
   }
 
   /** Volume mounted, directories owned by the session uid, /etc files, cgroup: everything a start needs. */
-  async #prepare(paths: SandboxPaths, uid: number, opts: { fresh: boolean }) {
-    const image = join(paths.dir, 'volume.img')
-    if (opts.fresh) await createVolume(image, paths.volume, this.#o.limits.diskBytes, uid)
-    else await mountVolume(image, paths.volume)
+  async #prepare(paths: SandboxPaths, uid: number) {
+    await mountVolume(join(paths.dir, 'volume.img'), paths.volume)
     // bubblewrap resolves bind sources as the session uid: its own directories are its alone, the rest
     // of the way is traverse-only (0711) for it.
     for (const dir of [paths.volume, paths.workspace, paths.home, paths.state, paths.panels]) {
@@ -157,7 +161,7 @@ export class BubblewrapProvider implements SandboxProvider {
     if ((await this.status(handle)) === 'running') return
     const nodeDir = await this.#toolchain()
     const paths = sandboxPaths(data.dir)
-    await this.#prepare(paths, data.uid, { fresh: false })
+    await this.#prepare(paths, data.uid)
     const cgroup = this.#cgroup(data.dir)
     const spec = supervisorSpec({
       paths,
@@ -285,7 +289,14 @@ export class BubblewrapProvider implements SandboxProvider {
       if (id && !keep.has(id)) removed.add(id)
     }
     for (const id of removed) await this.#destroyDir(join(this.#o.rootDir, id))
+    // Run once at server start: the first session then finds a volume formatted ahead of time.
+    void this.#toolchain().then(() => this.#spares.refill())
     return [...removed]
+  }
+
+  /** Waits for the volumes being formatted in the background. */
+  async close(): Promise<void> {
+    await this.#spares.settled()
   }
 
   async #stopProcesses(data: Pick<BwrapData, 'dir' | 'uid'>) {

@@ -3,28 +3,19 @@ import { readFileSync } from 'node:fs'
 import { mkdir, rm, rmdir } from 'node:fs/promises'
 import { promisify } from 'node:util'
 
-const run = promisify(execFile)
-
 /**
  * The disk quota: a sandbox's writable files (workspace, home, runner state) live on their own ext4 file
  * system in a sparse image file, loop-mounted nosuid,nodev. Filling it hits ENOSPC inside the sandbox and
  * nowhere else. Works on any Linux host with loop devices, whatever the host file system is.
  */
-export async function createVolume(image: string, mountPoint: string, sizeBytes: number, owner: number) {
+
+const run = promisify(execFile)
+
+/** A new, empty volume image (not mounted); its root belongs to root until the provider hands it over. */
+export async function formatVolume(image: string, sizeBytes: number) {
   await run('truncate', ['-s', String(sizeBytes), image])
   // No journal and no reserved blocks: a scratch volume, recreated rather than repaired.
-  await run('mkfs.ext4', [
-    '-q',
-    '-F',
-    '-m',
-    '0',
-    '-O',
-    '^has_journal',
-    '-E',
-    `root_owner=${owner}:${owner},nodiscard`,
-    image,
-  ])
-  await mountVolume(image, mountPoint)
+  await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-O', '^has_journal', '-E', 'nodiscard', image])
 }
 
 export async function mountVolume(image: string, mountPoint: string) {
