@@ -19,7 +19,7 @@ const supervisorScript = fileURLToPath(new URL('./supervisor.py', import.meta.ur
  */
 export async function startSupervisor(paths: SandboxPaths, env: Record<string, string>): Promise<void> {
   await rm(paths.exit, { force: true })
-  const child = spawn(systemPython, ['-I', supervisorScript, 'run', paths.spec], {
+  const child = spawn(systemPython, ['-I', '-S', supervisorScript, 'run', paths.spec], {
     detached: true,
     stdio: 'ignore',
     env,
@@ -62,7 +62,7 @@ export async function execInSandbox(
   return new Promise((resolve, reject) => {
     const child = spawn(
       systemPython,
-      ['-I', supervisorScript, 'exec', paths.spec, String(sandboxPid), '--', ...command],
+      ['-I', '-S', supervisorScript, 'exec', paths.spec, String(sandboxPid), '--', ...command],
       { env: {}, timeout: timeoutMs, killSignal: 'SIGKILL' },
     )
     let stdout = ''
