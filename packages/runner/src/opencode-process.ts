@@ -106,6 +106,7 @@ export class OpencodeProcess {
       const deadline = Date.now() + (opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS)
       const aborted = abortion(opts.signal)
       const url = await Promise.race([waitForUrl(child, () => output, exited, deadline), aborted])
+      warmUpInstance(url, authorizationFor(password), opts.cwd)
       const version = await Promise.race([
         waitForHealth(url, authorizationFor(password), exited, deadline),
         aborted,
@@ -123,6 +124,20 @@ export class OpencodeProcess {
     await killGroup(this.#child, this.exited, graceMs)
     await removePidFile(this.#pidFile, this.pid)
   }
+}
+
+/**
+ * OpenCode sets up its instance for a directory (config, plugins, project) on the first request naming it,
+ * a few hundred ms. Asked for here, that runs while the health check is answered instead of after it; the
+ * session creation that follows then finds the instance ready. Best effort: nothing waits for it.
+ */
+function warmUpInstance(url: string, authorization: string, directory: string) {
+  fetch(`${url}/session/status?directory=${encodeURIComponent(directory)}`, {
+    headers: { authorization },
+    signal: AbortSignal.timeout(30_000),
+  })
+    .then((response) => response.body?.cancel())
+    .catch(() => {})
 }
 
 /** Rejects when `signal` aborts (never settles without one). */
