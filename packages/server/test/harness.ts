@@ -2,9 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ApiKeyScope, OrgRole, SessionEvent } from '@agent-ops/protocol'
+import { BubblewrapProvider, detectCgroups } from '@agent-ops/sandbox'
 import { type Client, createClient, signInWithPassword } from '@agent-ops/sdk'
 import { type ConfigInput, loadConfig, type RunningServer, serve } from '@agent-ops/server'
 import { type Script, type ScriptedModel, startScriptedModel } from '@agent-ops/testkit'
@@ -224,4 +225,30 @@ export async function startServerProcess(env: Record<string, string>): Promise<C
     child.once('exit', exited)
   })
   return child
+}
+
+/**
+ * A bubblewrap provider of its own on `rootDir` (small limits, no network): to leave a sandbox behind as a
+ * crash would, or to test the provider without a server.
+ */
+export function bubblewrapProvider(rootDir: string): BubblewrapProvider {
+  const cgroups = detectCgroups()
+  if (!('layout' in cgroups)) throw new Error(cgroups.problem)
+  const runnerEntry = fileURLToPath(import.meta.resolve('@agent-ops/runner/main'))
+  return new BubblewrapProvider({
+    rootDir,
+    runnerEntry,
+    appRoot: dirname(dirname(dirname(dirname(runnerEntry)))),
+    uidRange: { first: 900_000, count: 10_000 },
+    uidPoolDir,
+    cgroups: cgroups.layout,
+    limits: {
+      memoryBytes: 512 * 1024 ** 2,
+      swapBytes: 0,
+      cpuMillicores: 500,
+      pidsMax: 128,
+      diskBytes: 64 * 1024 ** 2,
+    },
+    network: 'off',
+  })
 }

@@ -1,14 +1,13 @@
 import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { BubblewrapProvider, detectCgroups } from '@agent-ops/sandbox'
+import { join } from 'node:path'
 import { createClient } from '@agent-ops/sdk'
 import { type Script, type ScriptedModel, startScriptedModel } from '@agent-ops/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   bootstrapOwner,
+  bubblewrapProvider,
   collectEvents,
   freePort,
   idleCount,
@@ -16,7 +15,6 @@ import {
   scriptedModelRef,
   startServerProcess,
   stopAllSessions,
-  uidPoolDir,
 } from './harness.ts'
 import { noTraces, sandboxTraces } from './sandbox-traces.ts'
 
@@ -88,7 +86,7 @@ describe('server SIGKILL and restart with bubblewrap sandboxes', () => {
     const supervisorOfIdle = Number(readFileSync(join(sandboxDir, idle.id, 'supervisor.pid'), 'utf8'))
     process.kill(supervisorOfIdle, 'SIGKILL')
     const orphan = 'ses_orphan_from_a_crash'
-    const provider = sameProviderAs(sandboxDir)
+    const provider = bubblewrapProvider(sandboxDir)
     const handle = await provider.create({ sessionId: orphan })
     await provider.start(handle, {
       controlUrl: 'ws+unix:///run/agent-ops/control.sock:/internal/runner',
@@ -130,26 +128,3 @@ describe('server SIGKILL and restart with bubblewrap sandboxes', () => {
     for (const id of [busy.id, idle.id]) expect(sandboxTraces(sandboxDir, id), id).toEqual(noTraces)
   })
 })
-
-/** A provider on the same sandbox directory as the server's, to leave a sandbox behind as a crash would. */
-function sameProviderAs(rootDir: string) {
-  const cgroups = detectCgroups()
-  if (!('layout' in cgroups)) throw new Error(cgroups.problem)
-  const runnerEntry = fileURLToPath(import.meta.resolve('@agent-ops/runner/main'))
-  return new BubblewrapProvider({
-    rootDir,
-    runnerEntry,
-    appRoot: dirname(dirname(dirname(dirname(runnerEntry)))),
-    uidRange: { first: 900_000, count: 10_000 },
-    uidPoolDir,
-    cgroups: cgroups.layout,
-    limits: {
-      memoryBytes: 512 * 1024 ** 2,
-      swapBytes: 0,
-      cpuMillicores: 500,
-      pidsMax: 128,
-      diskBytes: 64 * 1024 ** 2,
-    },
-    network: 'off',
-  })
-}

@@ -85,6 +85,8 @@ export const inside = {
   panelSocket: '/run/agent-ops-panels/panels.sock',
   node: '/opt/agent-ops/node',
   app: '/opt/agent-ops/app',
+  /** Node's compile cache of the runner, read-only (see compile-cache.ts). */
+  compileCache: '/opt/agent-ops/compile-cache',
 } as const
 
 /** The uid/gid the agent sees inside (mapped to the session's host uid). */
@@ -175,6 +177,8 @@ export type SpecInput = {
   /** Host path of the application: its node_modules and the runner's and protocol's packages. */
   appRoot: string
   runnerEntry: string
+  /** Host directory of the runner's compile cache, bound read-only when there is one (compile-cache.ts). */
+  compileCache?: string
 }
 
 /**
@@ -218,6 +222,7 @@ export function supervisorSpec(input: SpecInput): SupervisorSpec {
       dest: join(inside.app, 'packages', pkg),
       ro: true,
     })
+  if (input.compileCache) binds.push({ src: input.compileCache, dest: inside.compileCache, ro: true })
   binds.push(
     { src: paths.workspace, dest: inside.workspace, ro: false },
     { src: paths.home, dest: inside.home, ro: false },
