@@ -29,13 +29,17 @@ export async function childrenOf(pid: number): Promise<number[]> {
 
 /** Every process whose real uid is `uid`. */
 export async function processesOfUid(uid: number): Promise<number[]> {
-  const found: number[] = []
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    const status = await readFile(`/proc/${name}/status`, 'utf8').catch(() => '')
-    if (status.match(/^Uid:\s+(\d+)/m)?.[1] === String(uid)) found.push(Number(name))
-  }
-  return found
+  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name))
+  // Read together: one by one, this scan alone was tens of ms of every sandbox's creation.
+  const owners = await Promise.all(
+    pids.map((pid) =>
+      readFile(`/proc/${pid}/status`, 'utf8').then(
+        (status) => status.match(/^Uid:\s+(\d+)/m)?.[1],
+        () => undefined,
+      ),
+    ),
+  )
+  return pids.filter((_, i) => owners[i] === String(uid)).map(Number)
 }
 
 /**
