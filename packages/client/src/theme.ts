@@ -1,4 +1,4 @@
-// No React here: the entry script (main.tsx) applies the theme before the app's code has loaded.
+import { useSyncExternalStore } from 'react'
 
 /** The reader's choice; `system` follows the operating system's light/dark setting. */
 export type ThemePreference = 'system' | 'light' | 'dark'
@@ -38,8 +38,11 @@ export function followSystemTheme(): void {
   window.matchMedia(darkQuery).addEventListener('change', applyTheme)
 }
 
-/** Calls `onChange` whenever the reader picks another theme; returns the unsubscribe. */
-export function subscribeThemePreference(onChange: () => void): () => void {
+function subscribe(onChange: () => void): () => void {
   window.addEventListener(changeEvent, onChange)
   return () => window.removeEventListener(changeEvent, onChange)
+}
+
+export function useThemePreference(): ThemePreference {
+  return useSyncExternalStore(subscribe, loadThemePreference)
 }

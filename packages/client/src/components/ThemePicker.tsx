@@ -1,5 +1,4 @@
-import { useThemePreference } from '../hooks/useThemePreference.ts'
-import { setThemePreference, type ThemePreference } from '../theme.ts'
+import { setThemePreference, type ThemePreference, useThemePreference } from '../theme.ts'
 
 const choices: { value: ThemePreference; label: string }[] = [
   { value: 'system', label: 'System theme' },

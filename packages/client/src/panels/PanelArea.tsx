@@ -3,8 +3,7 @@ import { useState } from 'react'
 import { useErrorText } from '../auth.tsx'
 import { ErrorNotice } from '../components/ErrorNotice.tsx'
 import { Tabs } from '../components/Tabs.tsx'
-import { useThemePreference } from '../hooks/useThemePreference.ts'
-import { resolveTheme } from '../theme.ts'
+import { resolveTheme, useThemePreference } from '../theme.ts'
 import {
   accessFor,
   memoryLabels,
