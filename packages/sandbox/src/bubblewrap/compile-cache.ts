@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { inside, insideUid } from './sandbox-spec.ts'
+import { baseLayoutArgs, inside, insideUid, runnerCodeBinds } from './sandbox-spec.ts'
 
 const run = promisify(execFile)
 
@@ -58,13 +58,10 @@ export class RunnerCompileCache {
       .map((module) => `await import(${JSON.stringify(join(inside.app, 'packages/runner/src', module))})`)
       .join(';')
     const binds = [
-      ['--ro-bind', '/usr', '/usr'],
-      ['--ro-bind', nodeDir, inside.node],
-      ['--ro-bind', join(appRoot, 'node_modules'), join(inside.app, 'node_modules')],
-      ['--ro-bind', join(appRoot, 'packages/runner'), join(inside.app, 'packages/runner')],
-      ['--ro-bind', join(appRoot, 'packages/protocol'), join(inside.app, 'packages/protocol')],
-      ['--bind', partial, inside.compileCache],
-    ].flat()
+      { src: '/usr', dest: '/usr', ro: true },
+      ...runnerCodeBinds(nodeDir, appRoot),
+      { src: partial, dest: inside.compileCache, ro: false },
+    ].flatMap((bind) => [bind.ro ? '--ro-bind' : '--bind', bind.src, bind.dest])
     await run(
       'bwrap',
       [
@@ -73,18 +70,7 @@ export class RunnerCompileCache {
         ...['--unshare-user', '--uid', String(insideUid), '--gid', String(insideUid)],
         '--die-with-parent',
         '--new-session',
-        ...[
-          '--symlink',
-          'usr/bin',
-          '/bin',
-          '--symlink',
-          'usr/lib',
-          '/lib',
-          '--symlink',
-          'usr/lib64',
-          '/lib64',
-        ],
-        ...['--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp'],
+        ...baseLayoutArgs,
         ...binds,
         '--chdir',
         '/tmp',

@@ -200,6 +200,26 @@ const hostEtc = [
 
 const fontCache = '/var/cache/fontconfig'
 
+/** /usr's merged-/usr links and a private /proc, /dev and /tmp: the base of every sandbox-shaped namespace. */
+export const baseLayoutArgs = [
+  ...['--symlink', 'usr/bin', '/bin', '--symlink', 'usr/sbin', '/sbin'],
+  ...['--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64'],
+  ...['--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp'],
+]
+
+/** Node and the runner's code (with its dependencies), read-only where the runner finds them inside. */
+export function runnerCodeBinds(nodeDir: string, appRoot: string): Bind[] {
+  return [
+    { src: nodeDir, dest: inside.node, ro: true },
+    { src: join(appRoot, 'node_modules'), dest: join(inside.app, 'node_modules'), ro: true },
+    ...['runner', 'protocol'].map((pkg) => ({
+      src: join(appRoot, 'packages', pkg),
+      dest: join(inside.app, 'packages', pkg),
+      ro: true,
+    })),
+  ]
+}
+
 export function supervisorSpec(input: SpecInput): SupervisorSpec {
   const { paths } = input
   const binds: Bind[] = [{ src: '/usr', dest: '/usr', ro: true }]
@@ -212,16 +232,7 @@ export function supervisorSpec(input: SpecInput): SupervisorSpec {
   // The host's font caches (public, generated from /usr's fonts): without them fontconfig rebuilds them in every
   // sandbox's home before Chromium or VS Code can draw a character, seconds of a panel's start.
   if (existsSync(fontCache)) binds.push({ src: fontCache, dest: fontCache, ro: true })
-  binds.push(
-    { src: input.nodeDir, dest: inside.node, ro: true },
-    { src: join(input.appRoot, 'node_modules'), dest: join(inside.app, 'node_modules'), ro: true },
-  )
-  for (const pkg of ['runner', 'protocol'])
-    binds.push({
-      src: join(input.appRoot, 'packages', pkg),
-      dest: join(inside.app, 'packages', pkg),
-      ro: true,
-    })
+  binds.push(...runnerCodeBinds(input.nodeDir, input.appRoot))
   if (input.compileCache) binds.push({ src: input.compileCache, dest: inside.compileCache, ro: true })
   binds.push(
     { src: paths.workspace, dest: inside.workspace, ro: false },
@@ -246,24 +257,7 @@ export function supervisorSpec(input: SpecInput): SupervisorSpec {
     String(insideUid),
     '--hostname',
     'sandbox',
-    '--symlink',
-    'usr/bin',
-    '/bin',
-    '--symlink',
-    'usr/sbin',
-    '/sbin',
-    '--symlink',
-    'usr/lib',
-    '/lib',
-    '--symlink',
-    'usr/lib64',
-    '/lib64',
-    '--proc',
-    '/proc',
-    '--dev',
-    '/dev',
-    '--tmpfs',
-    '/tmp',
+    ...baseLayoutArgs,
     '--tmpfs',
     '/dev/shm',
     '--chdir',
