@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from './log.ts'
 import {
@@ -44,9 +44,12 @@ export function startOpencodeEarly(
   )
   const xdg = xdgDirs(stateDir)
   log.info('OpenCode starting early', { workspace })
-  const started = (async () => {
-    await Promise.all(Object.values(xdg).map((dir) => mkdir(dir, { recursive: true, mode: 0o700 })))
-    return OpencodeProcess.start({
+  // Synchronously up to the spawn: the entry point goes on to load the runner's modules, which holds the event
+  // loop for ~0.2 s; an await before the spawn would put OpenCode's start behind that instead of beside it.
+  let started: Promise<OpencodeProcess>
+  try {
+    for (const dir of Object.values(xdg)) mkdirSync(dir, { recursive: true, mode: 0o700 })
+    started = OpencodeProcess.start({
       binary: env.AGENT_OPS_OPENCODE_BIN || resolveOpencodeBinary(),
       cwd: workspace,
       env: (password) => buildOpencodeEnv({ inherited: process.env, xdg, password, config }),
@@ -54,7 +57,9 @@ export function startOpencodeEarly(
       log,
       signal,
     })
-  })()
+  } catch (error) {
+    started = Promise.reject(error)
+  }
   started.catch(() => {}) // the supervisor awaits it and handles a failure as a crash
   return started
 }
