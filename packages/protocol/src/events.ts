@@ -184,3 +184,12 @@ export const SessionEvent = z
   .intersection(SessionEventBody, z.object({ seq: z.number().int().positive(), at: z.string().datetime() }))
   .meta({ id: 'SessionEvent' })
 export type SessionEvent = z.output<typeof SessionEvent>
+
+/**
+ * A session's stored events after a sequence, in order, as one document (`GET /api/sessions/:id/log`): what the
+ * event stream would replay before its live events, for a viewer that wants the backlog at once. Text deltas that
+ * a later `text.done` of the same part supersedes may be left out (never a part's first event, which places it):
+ * folding the document gives the same timeline as folding every event. The last event is the log's last.
+ */
+export const SessionLog = z.object({ events: z.array(SessionEvent) }).meta({ id: 'SessionLog' })
+export type SessionLog = z.output<typeof SessionLog>

@@ -103,6 +103,7 @@ describe('bad input gets the right 4xx with a clear message', () => {
       ['DELETE', '/api/sessions/ses_nope'],
       ['POST', '/api/sessions/ses_nope/abort'],
       ['GET', '/api/sessions/ses_nope/events'],
+      ['GET', '/api/sessions/ses_nope/log'],
     ] as const) {
       const r = await call(path, { method, headers: auth })
       expect(r, `${method} ${path}`).toEqual({
@@ -221,6 +222,7 @@ describe('public endpoints', () => {
         'GET /api/sessions session.list',
         'GET /api/sessions/{id} session.get',
         'GET /api/sessions/{id}/events session.events',
+        'GET /api/sessions/{id}/log session.log',
         'POST /api/sessions session.create',
         'POST /api/sessions/{id}/abort session.abort',
         'POST /api/sessions/{id}/messages session.send',
@@ -245,6 +247,7 @@ describe('public endpoints', () => {
         'CreateSessionInput',
         'SendMessageInput',
         'SessionEvent',
+        'SessionLog',
         'ApiError',
         'ModelList',
         'Me',

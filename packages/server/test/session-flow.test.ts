@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
-import type { SessionEvent } from '@agent-ops/protocol'
+import { type SessionEvent, SessionLog } from '@agent-ops/protocol'
 import type { Script } from '@agent-ops/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withoutSupersededDeltas } from '../src/realtime/log-document.ts'
 import {
   collectEvents,
   createTestServer,
@@ -158,5 +159,23 @@ describe('a prompt end to end: server, runner, OpenCode, scripted model', () => 
     })
     // Stopping again is harmless.
     expect((await t.client.sessions.stop(session!.id)).status).toBe('stopped')
+  })
+
+  it('serves the stored log as one document: the events the stream replays, from any sequence', async () => {
+    const [session] = (await t.client.sessions.list()).sessions
+    const { lastEventSeq } = session!
+    const streamed = await collectEvents(t.client, session!.id, (e) => e.seq === lastEventSeq)
+    const read = async (query: string) => {
+      const response = await fetch(`${t.server.url}/api/sessions/${session!.id}/log${query}`, {
+        headers: { authorization: `Bearer ${t.token}` },
+      })
+      expect(response.status).toBe(200)
+      return SessionLog.parse(await response.json()).events
+    }
+    // Less the text deltas a later text.done supersedes (the log is short: one page).
+    expect(await read('')).toEqual(withoutSupersededDeltas(streamed, new Set()))
+    expect(await read('?after=5')).toEqual(withoutSupersededDeltas(streamed.slice(5), new Set()))
+    expect((await read('')).at(-1)).toEqual(streamed.at(-1))
+    expect(await read(`?after=${lastEventSeq}`)).toEqual([])
   })
 })

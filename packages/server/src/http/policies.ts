@@ -51,6 +51,7 @@ export const policies: Record<string, Policy> = {
   'PATCH /api/sessions/:id': write('owner'),
   'DELETE /api/sessions/:id': write('owner'),
   'GET /api/sessions/:id/events': read('viewer'),
+  'GET /api/sessions/:id/log': read('viewer'),
   'GET /api/sessions/:id/presence': read('viewer'),
   'POST /api/sessions/:id/messages': write('collaborator'),
   'PATCH /api/sessions/:id/messages/:messageId': write('collaborator'),

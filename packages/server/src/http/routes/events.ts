@@ -1,5 +1,6 @@
-import { SessionEvent } from '@agent-ops/protocol'
+import { SessionEvent, SessionLog } from '@agent-ops/protocol'
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { sessionLogDocument } from '../../realtime/log-document.ts'
 import type { Presence } from '../../realtime/presence.ts'
 import type { EventBus } from '../../realtime/pubsub.ts'
 import { sessionEventStream } from '../../realtime/sse.ts'
@@ -9,18 +10,34 @@ import type { AppEnv } from '../context.ts'
 import { errorResponse, validationHook } from '../errors.ts'
 import { bearerSecurity, errorResponses } from '../openapi.ts'
 
+const sessionParams = z.object({ id: z.string().min(1).max(100) })
+const afterQuery = z.object({
+  after: z.string().regex(/^\d+$/, 'after must be a sequence number').optional(),
+})
+
 const route = createRoute({
   method: 'get',
   path: '/sessions/{id}/events',
   operationId: 'session.events',
   summary: 'Follow the session: Server-Sent Events, `id:` = sequence; resume with Last-Event-ID (or ?after=)',
   security: bearerSecurity,
-  request: {
-    params: z.object({ id: z.string().min(1).max(100) }),
-    query: z.object({ after: z.string().regex(/^\d+$/, 'after must be a sequence number').optional() }),
-  },
+  request: { params: sessionParams, query: afterQuery },
   responses: {
     200: { description: 'Event stream', content: { 'text/event-stream': { schema: SessionEvent } } },
+    ...errorResponses,
+  },
+})
+
+const logRoute = createRoute({
+  method: 'get',
+  path: '/sessions/{id}/log',
+  operationId: 'session.log',
+  summary:
+    'The stored events after `after` (default: all) as one document, less superseded text deltas; follow /events after the last one',
+  security: bearerSecurity,
+  request: { params: sessionParams, query: afterQuery },
+  responses: {
+    200: { description: 'Stored events, in order', content: { 'application/json': { schema: SessionLog } } },
     ...errorResponses,
   },
 })
@@ -51,6 +68,17 @@ export function eventRoutes(deps: {
       heartbeatMs: deps.heartbeatMs,
       signal: c.req.raw.signal,
     })
+  })
+  app.openapi(logRoute, async (c) => {
+    const { id } = c.req.valid('param')
+    await deps.store.row(id)
+    const document = await sessionLogDocument({
+      sessionId: id,
+      afterSeq: Number(c.req.valid('query').after ?? 0),
+      log: deps.log,
+    })
+    // Written a page at a time rather than with c.json(), whose typed response the route declares.
+    return document as never
   })
   return app
 }
