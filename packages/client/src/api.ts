@@ -1,13 +1,15 @@
 import { ApiError, type Client, ConnectionError, createClient } from '@agent-ops/sdk'
+import { prefetchingFetch } from './boot/prefetch.ts'
 
 export type { Client }
 
 /**
  * The app talks to the server that served it: relative URLs (proxied to the API by Vite in development). No
- * token: the browser keeps the HttpOnly session cookie and sends it, with the Origin the CSRF check wants.
+ * token: the browser keeps the HttpOnly session cookie and sends it, with the Origin the CSRF check wants. The
+ * first reads of a page take the answers the entry script already asked for (boot/prefetch.ts).
  */
 export function makeClient(): Client {
-  return createClient({ baseUrl: '' })
+  return createClient({ baseUrl: '', fetch: prefetchingFetch })
 }
 
 export function isUnauthorized(error: unknown): boolean {

@@ -1,8 +1,11 @@
-import { StrictMode } from 'react'
-import { createRoot } from 'react-dom/client'
-import { takeReturnPath } from './auth-api.ts'
-import { App } from './components/App.tsx'
-import { router } from './router.tsx'
+// The entry script, kept to a few kB with no dependencies so it runs as soon as the page has it: it applies the
+// theme, sends the requests the page is sure to make, has a worker fold a session's log (boot/), then starts the
+// app. The server answers, and the worker folds, while the browser evaluates the app, where they used to wait for
+// one 750 kB bundle to load and run, and then for each other.
+import { foldEarly } from './boot/log-fold.ts'
+import { firstRequests, sessionOfPage } from './boot/page-requests.ts'
+import { prefetch } from './boot/prefetch.ts'
+import { hintedSignedIn } from './boot/signed-in-hint.ts'
 import { followSystemTheme } from './theme.ts'
 // One stylesheet in parts, in cascade order.
 import './styles/tokens.css'
@@ -16,16 +19,14 @@ import './styles/content.css'
 import './styles/accounts.css'
 import './styles/responsive.css'
 
-// Before the first render, so the page never flashes in the wrong theme.
+// Before anything renders, so the page never flashes in the wrong theme.
 followSystemTheme()
-// Back from an OAuth provider: to the page the sign-in started on (an invite link, say).
-const returnPath = takeReturnPath()
-if (returnPath) router.history.replace(returnPath)
-
-const root = document.getElementById('root')
-if (!root) throw new Error('index.html has no #root element')
-createRoot(root).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-)
+const { pathname } = window.location
+const sessionId = sessionOfPage(pathname)
+const signedIn = hintedSignedIn()
+// Only for a returning user: anyone else would be refused, and the sign-in page asks for none of this.
+if (signedIn) for (const path of firstRequests(pathname)) prefetch(path)
+if (signedIn && sessionId !== undefined) foldEarly(sessionId)
+import('./render-app.tsx')
+// A failure here shows when the router imports the page.
+if (sessionId !== undefined) import('./session/SessionPage.tsx').catch(() => {})

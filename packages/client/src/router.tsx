@@ -1,13 +1,23 @@
 import { SessionStatus } from '@agent-ops/protocol'
-import { createRootRoute, createRoute, createRouter, Link, redirect } from '@tanstack/react-router'
-import { ApiKeysPage } from './account/ApiKeysPage.tsx'
-import { AuditPage } from './account/AuditPage.tsx'
-import { InvitePage } from './account/InvitePage.tsx'
-import { SharePage } from './account/SharePage.tsx'
-import { TeamPage } from './account/TeamPage.tsx'
+import {
+  createRootRoute,
+  createRoute,
+  createRouter,
+  Link,
+  lazyRouteComponent,
+  redirect,
+} from '@tanstack/react-router'
 import { Shell } from './components/Shell.tsx'
-import { SessionsPage } from './dashboard/SessionsPage.tsx'
-import { SessionRoute } from './session/SessionPage.tsx'
+
+// Each page's code loads when its route is opened: the app's first evaluation carries the shell only. main.tsx
+// starts loading the session page's code at boot when the page opens on a session.
+const SessionsPage = lazyRouteComponent(() => import('./dashboard/SessionsPage.tsx'), 'SessionsPage')
+const SessionRoute = lazyRouteComponent(() => import('./session/SessionPage.tsx'), 'SessionRoute')
+const TeamPage = lazyRouteComponent(() => import('./account/TeamPage.tsx'), 'TeamPage')
+const ApiKeysPage = lazyRouteComponent(() => import('./account/ApiKeysPage.tsx'), 'ApiKeysPage')
+const AuditPage = lazyRouteComponent(() => import('./account/AuditPage.tsx'), 'AuditPage')
+const InvitePage = lazyRouteComponent(() => import('./account/InvitePage.tsx'), 'InvitePage')
+const SharePage = lazyRouteComponent(() => import('./account/SharePage.tsx'), 'SharePage')
 
 /** The dashboard's filters live in the address, so a filtered list can be bookmarked and shared. */
 export type StatusFilter = 'all' | 'active' | 'ended' | SessionStatus

@@ -1,4 +1,4 @@
-import { useSyncExternalStore } from 'react'
+// No React here: the entry script (main.tsx) applies the theme before the app's code has loaded.
 
 /** The reader's choice; `system` follows the operating system's light/dark setting. */
 export type ThemePreference = 'system' | 'light' | 'dark'
@@ -38,11 +38,8 @@ export function followSystemTheme(): void {
   window.matchMedia(darkQuery).addEventListener('change', applyTheme)
 }
 
-function subscribe(onChange: () => void): () => void {
+/** Calls `onChange` whenever the reader picks another theme; returns the unsubscribe. */
+export function subscribeThemePreference(onChange: () => void): () => void {
   window.addEventListener(changeEvent, onChange)
   return () => window.removeEventListener(changeEvent, onChange)
-}
-
-export function useThemePreference(): ThemePreference {
-  return useSyncExternalStore(subscribe, loadThemePreference)
 }

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react'
 import { errorMessage, isUnauthorized, makeClient } from '../api.ts'
 import { ApiContext } from '../auth.tsx'
 import { hasBrowserSession } from '../auth-api.ts'
-import { markSignedIn } from '../hooks/early-stream.ts'
+import { hintedSignedIn, markSignedIn } from '../boot/signed-in-hint.ts'
 import { router } from '../router.tsx'
 import { ErrorNotice } from './ErrorNotice.tsx'
 import { SignInPage } from './SignInPage.tsx'
@@ -34,34 +34,46 @@ type AuthState =
   | { status: 'unreachable'; message: string }
   | { status: 'signed-in'; me: Me; generation: number }
 
-export function App() {
-  const [state, setState] = useState<AuthState>({ status: 'checking' })
+/** What the server says about the browser's sign-in. */
+export type SignInAnswer =
+  | Exclude<AuthState, { status: 'checking' } | { status: 'signed-in' }>
+  | { status: 'signed-in'; me: Me }
+
+/**
+ * Asks who is signed in. A returning user's /api/me is already on its way (main.tsx). Anyone else asks
+ * better-auth first, which says "no session" without the 401 the browser would log as an error.
+ */
+export async function readSignIn(): Promise<SignInAnswer> {
+  try {
+    if (!hintedSignedIn() && !(await hasBrowserSession())) return { status: 'signed-out', reason: null }
+    return { status: 'signed-in', me: await client.me() }
+  } catch (error) {
+    if (isUnauthorized(error)) return { status: 'signed-out', reason: null }
+    return { status: 'unreachable', message: errorMessage(error) }
+  }
+}
+
+function nextState(previous: AuthState, answer: SignInAnswer): AuthState {
+  if (answer.status !== 'signed-in') return answer
+  // The same person keeps their cache; anyone else starts from an empty one.
+  const samePerson = previous.status === 'signed-in' && previous.me.user.id === answer.me.user.id
+  return { ...answer, generation: samePerson ? previous.generation : Date.now() }
+}
+
+/** `firstAnswer`: the sign-in already asked about before the first render (render-app.tsx), if it was. */
+export function App({ firstAnswer }: { firstAnswer?: SignInAnswer | undefined }) {
+  const [state, setState] = useState<AuthState>(() =>
+    firstAnswer ? nextState({ status: 'checking' }, firstAnswer) : { status: 'checking' },
+  )
 
   const checkSignIn = useCallback(async () => {
-    try {
-      if (!(await hasBrowserSession())) {
-        setState({ status: 'signed-out', reason: null })
-        return
-      }
-      const me = await client.me()
-      setState((previous) => ({
-        status: 'signed-in',
-        me,
-        // The same person keeps their cache; anyone else starts from an empty one.
-        generation:
-          previous.status === 'signed-in' && previous.me.user.id === me.user.id
-            ? previous.generation
-            : Date.now(),
-      }))
-    } catch (error) {
-      if (isUnauthorized(error)) setState({ status: 'signed-out', reason: null })
-      else setState({ status: 'unreachable', message: errorMessage(error) })
-    }
+    const answer = await readSignIn()
+    setState((previous) => nextState(previous, answer))
   }, [])
 
   useEffect(() => {
-    checkSignIn()
-  }, [checkSignIn])
+    if (!firstAnswer) checkSignIn()
+  }, [checkSignIn, firstAnswer])
 
   const signOut = useCallback(async (options: { reason?: string; endSession?: boolean } = {}) => {
     // Leave the signed-in pages first: their event streams and polls close before the cookie stops working.

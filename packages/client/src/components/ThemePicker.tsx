@@ -1,4 +1,5 @@
-import { setThemePreference, type ThemePreference, useThemePreference } from '../theme.ts'
+import { useThemePreference } from '../hooks/useThemePreference.ts'
+import { setThemePreference, type ThemePreference } from '../theme.ts'
 
 const choices: { value: ThemePreference; label: string }[] = [
   { value: 'system', label: 'System theme' },

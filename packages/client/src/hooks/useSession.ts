@@ -1,10 +1,14 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import { useEffect } from 'react'
+import { useEffect, useRef } from 'react'
 import { useApi } from '../auth.tsx'
 
 export const sessionKey = (sessionId: string) => ['session', sessionId] as const
 
-/** The session record; it is fetched again whenever `changeKey` moves (a status or usage event arrived). */
+/**
+ * The session record; it is fetched again whenever `changeKey` moves (a status or usage event arrived), not for
+ * the key it was first fetched with: a page opened on a long session already has its log folded by then, and the
+ * record it just read would only be read again.
+ */
 export function useSession(sessionId: string, changeKey: string) {
   const { client } = useApi()
   const queryClient = useQueryClient()
@@ -12,8 +16,10 @@ export function useSession(sessionId: string, changeKey: string) {
     queryKey: sessionKey(sessionId),
     queryFn: () => client.sessions.get(sessionId),
   })
-  // biome-ignore lint/correctness/useExhaustiveDependencies: changeKey is the trigger for refetching.
+  const fetchedFor = useRef(changeKey)
   useEffect(() => {
+    if (fetchedFor.current === changeKey) return
+    fetchedFor.current = changeKey
     queryClient.invalidateQueries({ queryKey: sessionKey(sessionId) })
   }, [queryClient, sessionId, changeKey])
   return query

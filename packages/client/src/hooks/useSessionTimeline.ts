@@ -1,39 +1,25 @@
 import type { SessionEvent } from '@agent-ops/protocol'
-import { useEffect, useReducer, useRef, useState } from 'react'
+import { useEffect, useReducer, useState } from 'react'
 import { useApi } from '../auth.tsx'
-import { emptyTimeline, reduceEvents } from '../timeline/reducer.ts'
-import { takeEarlyStream } from './early-stream.ts'
-
-/** While replaying the log on open, render at least this often, so a huge log still shows progress. */
-const catchUpRenderEveryMs = 1_000
+import { earlyTimeline, takeLogFold } from '../boot/log-fold.ts'
+import { followSession, reduceAction, type SessionSource } from '../timeline/follow.ts'
+import { emptyTimeline, type TimelineState } from '../timeline/reducer.ts'
 
 /**
- * Follows the session's event stream from the start of its log and folds it into a timeline. Live events are
- * applied once per animation frame in a batch. On open, the log up to `backlogSeq` (the record's last event,
- * once known) is replayed in one batch: rendering a 10,000-event log once, not once per frame of its download.
- * The SDK reconnects on its own with Last-Event-ID; only errors the server answers with end the stream.
+ * The session's timeline: its stored log folded in a worker (boot/log-fold.ts), then live events, applied once per
+ * animation frame in a batch. Opened straight on this page, the log was folded while the app loaded, and the
+ * first render already shows it. The SDK's stream reconnects on its own with Last-Event-ID; only errors the
+ * server answers with end it.
  */
-export function useSessionTimeline(sessionId: string, backlogSeq: number | undefined) {
+export function useSessionTimeline(sessionId: string) {
   const { client, describeError } = useApi()
-  const [timeline, dispatch] = useReducer(reduceEvents, emptyTimeline)
+  const [timeline, dispatch] = useReducer(reduceAction, sessionId, (id) => earlyTimeline(id) ?? emptyTimeline)
   const [streamError, setStreamError] = useState<string | null>(null)
-  const backlog = useRef(backlogSeq)
-  const flushRef = useRef<(() => void) | null>(null)
-
-  useEffect(() => {
-    backlog.current = backlogSeq
-    // The record may arrive after the backlog did.
-    flushRef.current?.()
-  }, [backlogSeq])
 
   useEffect(() => {
     const controller = new AbortController()
     let pending: SessionEvent[] = []
     let frame: number | null = null
-    let catchingUp = true
-    let catchUpDeadline = performance.now() + catchUpRenderEveryMs
-    let deadlineTimer: ReturnType<typeof setTimeout> | undefined
-
     const flush = () => {
       frame = null
       if (pending.length === 0 || controller.signal.aborted) return
@@ -41,44 +27,26 @@ export function useSessionTimeline(sessionId: string, backlogSeq: number | undef
       pending = []
       dispatch(batch)
     }
-    const schedule = () => {
-      if (pending.length === 0) return
-      const lastSeq = pending.at(-1)?.seq ?? 0
-      if (catchingUp && (backlog.current === undefined || lastSeq < backlog.current)) {
-        if (performance.now() < catchUpDeadline) {
-          deadlineTimer ??= setTimeout(() => {
-            deadlineTimer = undefined
-            catchUpDeadline = performance.now() + catchUpRenderEveryMs
-            frame ??= requestAnimationFrame(flush)
-          }, catchUpDeadline - performance.now())
-          return
-        }
-        catchUpDeadline = performance.now() + catchUpRenderEveryMs
-      } else catchingUp = false
-      frame ??= requestAnimationFrame(flush)
+    const source: SessionSource = {
+      foldLog: (signal) => {
+        const fold = takeLogFold(sessionId)
+        signal.addEventListener('abort', fold.cancel, { once: true })
+        return fold.result
+      },
+      follow: (after, signal) => client.sessions.eventBatches(sessionId, { after, signal }),
     }
-    flushRef.current = schedule
-
-    const follow = async () => {
-      try {
-        // Batches, not single events: a 10,000-event backlog is a few dozen steps, not 10,000. Opened straight
-        // on this page, the stream was started while the app booted (early-stream.ts).
-        const batches =
-          takeEarlyStream(sessionId, controller.signal) ??
-          client.sessions.eventBatches(sessionId, { signal: controller.signal })
-        for await (const batch of batches) {
-          pending = pending.length === 0 ? batch : pending.concat(batch)
-          schedule()
-        }
-      } catch (caught) {
-        if (!controller.signal.aborted) setStreamError(describeError(caught))
-      }
+    const handlers = {
+      folded: (state: TimelineState) => dispatch({ folded: state }),
+      events: (batch: SessionEvent[]) => {
+        pending = pending.length === 0 ? batch : pending.concat(batch)
+        frame ??= requestAnimationFrame(flush)
+      },
     }
-    follow()
+    followSession(source, handlers, controller.signal).catch((caught: unknown) => {
+      if (!controller.signal.aborted) setStreamError(describeError(caught))
+    })
     return () => {
       controller.abort()
-      flushRef.current = null
-      clearTimeout(deadlineTimer)
       if (frame !== null) cancelAnimationFrame(frame)
     }
   }, [client, describeError, sessionId])

@@ -3,7 +3,8 @@ import { useState } from 'react'
 import { useErrorText } from '../auth.tsx'
 import { ErrorNotice } from '../components/ErrorNotice.tsx'
 import { Tabs } from '../components/Tabs.tsx'
-import { resolveTheme, useThemePreference } from '../theme.ts'
+import { useThemePreference } from '../hooks/useThemePreference.ts'
+import { resolveTheme } from '../theme.ts'
 import {
   accessFor,
   memoryLabels,

@@ -7,21 +7,32 @@ type Plugins = NonNullable<Options['rehypePlugins']>
 const remarkPlugins: Options['remarkPlugins'] = [remarkGfm]
 
 /**
- * The code highlighter (highlight.js, a third of the app's code) loads on first need, off the path that opens a
- * session: code shows plain for a moment, then highlighted.
+ * The code highlighter (highlight.js, a third of the app's code) loads on first need, once the page is idle: off
+ * the path that opens a session, and never between its first render and its first paint. Code shows plain for a
+ * moment, then highlighted.
  */
 let highlighting: Plugins = []
 let highlighterRequested = false
 const highlighterListeners = new Set<() => void>()
 
+function whenIdle(run: () => void): void {
+  if ('requestIdleCallback' in window) requestIdleCallback(run, { timeout: 2_000 })
+  else setTimeout(run, 200)
+}
+
 function loadHighlighter(): void {
   if (highlighterRequested) return
   highlighterRequested = true
-  import('rehype-highlight').then(({ default: rehypeHighlight }) => {
-    // Only fenced blocks that name their language: guessing costs time on long sessions.
-    highlighting = [[rehypeHighlight, { detect: false }]]
-    for (const listener of highlighterListeners) listener()
-  })
+  whenIdle(() =>
+    import('rehype-highlight').then(({ default: rehypeHighlight }) => {
+      // Set up once, here: react-markdown builds its processor on every render, and rehype-highlight's own
+      // set-up registers some forty languages each time it runs. Only fenced blocks that name their language
+      // are highlighted: guessing costs time on long sessions.
+      const highlight = rehypeHighlight({ detect: false })
+      highlighting = [() => highlight]
+      for (const listener of highlighterListeners) listener()
+    }),
+  )
 }
 
 function subscribeHighlighter(listener: () => void): () => void {

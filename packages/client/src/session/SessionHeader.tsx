@@ -8,7 +8,7 @@ import { StatusBadge } from '../components/StatusBadge.tsx'
 import { formatCount, formatUsd } from '../format.ts'
 import { sessionKey } from '../hooks/useSession.ts'
 import { PresenceList } from './PresenceList.tsx'
-import { ShareButton } from './ShareDialog.tsx'
+import { ShareButton } from './ShareButton.tsx'
 
 const visibilityLabels = {
   private: 'private',

@@ -1,6 +1,6 @@
 import { isTerminal, type SessionStatus } from '@agent-ops/protocol'
 import { getRouteApi, Link } from '@tanstack/react-router'
-import { useMemo, useRef, useState } from 'react'
+import { lazy, Suspense, useMemo, useRef, useState } from 'react'
 import { useErrorText } from '../auth.tsx'
 import { ErrorNotice } from '../components/ErrorNotice.tsx'
 import { Spinner } from '../components/Spinner.tsx'
@@ -8,7 +8,6 @@ import { Tabs } from '../components/Tabs.tsx'
 import { useSession } from '../hooks/useSession.ts'
 import { useSessionTimeline } from '../hooks/useSessionTimeline.ts'
 import { narrowQuery, useMediaQuery, usePanelSplit, usePanelsOpen } from '../panels/layout.ts'
-import { PanelArea } from '../panels/PanelArea.tsx'
 import { SplitHandle } from '../panels/SplitHandle.tsx'
 import { sessionChanges } from '../timeline/changes.ts'
 import { totalUsage } from '../timeline/reducer.ts'
@@ -21,6 +20,10 @@ import { type Activity, Timeline } from './Timeline.tsx'
 import { TodosPanel } from './TodosPanel.tsx'
 
 const sessionRouteApi = getRouteApi('/sessions/$sessionId')
+// The panels' code loads when they are first opened, not with the page.
+const PanelArea = lazy(() =>
+  import('../panels/PanelArea.tsx').then((module) => ({ default: module.PanelArea })),
+)
 const bootingStatuses: readonly SessionStatus[] = ['pending', 'provisioning', 'starting', 'resuming']
 
 type View = 'timeline' | 'changes'
@@ -32,13 +35,10 @@ export function SessionRoute() {
 }
 
 export function SessionPage({ sessionId }: { sessionId: string }) {
-  const [openedAtSeq, setOpenedAtSeq] = useState<number | undefined>(undefined)
-  const { timeline, streamError } = useSessionTimeline(sessionId, openedAtSeq)
+  const { timeline, streamError } = useSessionTimeline(sessionId)
   const usageReports = Object.keys(timeline.usage).length
   // Fetch the record again when the status or the usage reports move, for fresh totals and reasons.
   const { data: session, error } = useSession(sessionId, `${timeline.status}:${usageReports}`)
-  // The log's length when the page opened: the stream replays that much before it renders.
-  if (session && openedAtSeq === undefined) setOpenedAtSeq(session.lastEventSeq)
   const errorText = useErrorText(error)
   const live = useMemo(() => totalUsage(timeline.usage), [timeline.usage])
   const [view, setView] = useState<View>('timeline')
@@ -155,7 +155,9 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
               ← Back to the timeline
             </button>
           )}
-          <PanelArea sessionId={sessionId} status={status} role={session?.access} />
+          <Suspense fallback={<Spinner label="Loading the panels" withText />}>
+            <PanelArea sessionId={sessionId} status={status} role={session?.access} />
+          </Suspense>
         </div>
       )}
       {session && (

@@ -7,7 +7,7 @@ import type {
   ShareLink,
 } from '@agent-ops/protocol'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { type FormEvent, useEffect, useRef, useState } from 'react'
+import { type FormEvent, useState } from 'react'
 import { absoluteLink, useMembers } from '../account/queries.ts'
 import { errorMessage } from '../api.ts'
 import { useApi, useErrorText } from '../auth.tsx'
@@ -38,37 +38,13 @@ const linkExpiries = [
 const participantsKey = (id: string) => ['session', id, 'participants'] as const
 const linksKey = (id: string) => ['session', id, 'share-links'] as const
 
-/** The owner's Share button and its dialog: visibility, people and their roles, share links. */
-export function ShareButton({ session }: { session: Session }) {
-  const dialog = useRef<HTMLDialogElement>(null)
-  const [open, setOpen] = useState(false)
-  useEffect(() => {
-    if (open) dialog.current?.showModal()
-  }, [open])
+/** The Share dialog's sections (ShareButton.tsx loads them when the dialog first opens). */
+export function ShareDialogContent({ session }: { session: Session }) {
   return (
     <>
-      <button type="button" className="small" onClick={() => setOpen(true)} aria-haspopup="dialog">
-        Share
-      </button>
-      {open && (
-        <dialog
-          ref={dialog}
-          className="share-dialog"
-          aria-labelledby="share-dialog-heading"
-          onClose={() => setOpen(false)}
-        >
-          <div className="row nowrap">
-            <h2 id="share-dialog-heading">Share “{session.title}”</h2>
-            <span className="spacer" />
-            <button type="button" className="small" onClick={() => dialog.current?.close()}>
-              Close
-            </button>
-          </div>
-          <VisibilityChoice session={session} />
-          <PeopleSection session={session} />
-          <LinksSection sessionId={session.id} />
-        </dialog>
-      )}
+      <VisibilityChoice session={session} />
+      <PeopleSection session={session} />
+      <LinksSection sessionId={session.id} />
     </>
   )
 }

@@ -1,18 +1,13 @@
 import type { SessionStatus } from '@agent-ops/protocol'
-import { useVirtualizer } from '@tanstack/react-virtual'
-import { useCallback, useLayoutEffect, useMemo, useRef } from 'react'
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import { Spinner } from '../components/Spinner.tsx'
 import type { TimelineItem } from '../timeline/reducer.ts'
-import { TimelineEntry } from './TimelineEntry.tsx'
+import { TimelineRows } from './TimelineRows.tsx'
 
 /** How close to the bottom (px) still counts as "at the bottom" for following new output. */
 const stickToBottomPx = 48
 /** A scroll this soon after the reader's wheel, touch, key or pointer counts as theirs. */
 const userScrollWindowMs = 400
-/** A first guess of a row's height; rows are measured once rendered. */
-const estimatedRowPx = 72
-/** Rows rendered beyond the visible ones on each side, so fast scrolling never shows blank space. */
-const overscanRows = 8
 
 /** What the session is doing right now, shown with a labelled spinner under the log. */
 export type Activity = 'booting' | 'working' | null
@@ -42,13 +37,10 @@ export function Timeline({ items, loading, activity, followKey, onShowChanges }:
   const content = useRef<HTMLDivElement>(null)
   const atBottom = useRef(true)
   const rows = useMemo(() => visibleItems(items), [items])
-  const virtualizer = useVirtualizer({
-    count: rows.length,
-    getScrollElement: () => scroller.current,
-    estimateSize: () => estimatedRowPx,
-    overscan: overscanRows,
-    getItemKey: (index) => rows[index]?.key ?? index,
-  })
+  // The rows are virtualized against the scroller's size, known once it is in the page: rendered before, on a
+  // first render that already has the whole log, they would come out empty and only appear a render later.
+  const [scrollerMounted, setScrollerMounted] = useState(false)
+  useLayoutEffect(() => setScrollerMounted(true), [])
 
   const followIfAtBottom = useCallback(() => {
     const element = scroller.current
@@ -86,7 +78,6 @@ export function Timeline({ items, loading, activity, followKey, onShowChanges }:
     atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < stickToBottomPx
   }
 
-  const virtualRows = virtualizer.getVirtualItems()
   const last = rows.at(-1)
   const streaming = last?.kind === 'text' && !last.done
   return (
@@ -111,28 +102,9 @@ export function Timeline({ items, loading, activity, followKey, onShowChanges }:
     >
       <div ref={content} className="timeline-content">
         {loading && <Spinner label="Loading the session log" withText />}
-        <div className="timeline-sizer" style={{ height: virtualizer.getTotalSize() }}>
-          <div
-            className="timeline-window"
-            style={{ transform: `translateY(${virtualRows[0]?.start ?? 0}px)` }}
-          >
-            {virtualRows.map((row) => {
-              const item = rows[row.index]
-              if (!item) return null
-              return (
-                <div
-                  key={row.key}
-                  className="timeline-row"
-                  data-index={row.index}
-                  data-seq={item.seq}
-                  ref={virtualizer.measureElement}
-                >
-                  <TimelineEntry item={item} onShowChanges={onShowChanges} />
-                </div>
-              )
-            })}
-          </div>
-        </div>
+        {scrollerMounted && rows.length > 0 && (
+          <TimelineRows rows={rows} scroller={scroller} onShowChanges={onShowChanges} />
+        )}
         {activity === 'working' && !streaming && (
           <div className="working">
             <Spinner label="The agent is working" withText />

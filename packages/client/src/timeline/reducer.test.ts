@@ -253,6 +253,13 @@ describe('reconnect', () => {
     expect(stepwise).toEqual(reduceEvents(emptyTimeline, events))
   })
 
+  it("folds to the same state without a part's deltas between its first event and its text.done", () => {
+    // The server's log document leaves those out (GET /api/sessions/:id/log).
+    const full = log(delta('p1', 'a'), tool('running'), delta('p1', 'b'), delta('p2', 'x'), done('p1', 'ab'))
+    const compacted = full.filter((event) => event.seq !== 3)
+    expect(reduceEvents(emptyTimeline, compacted)).toEqual(reduceEvents(emptyTimeline, full))
+  })
+
   it('does not mutate the previous state', () => {
     const before = reduceEvents(emptyTimeline, log(...sent('u1', 'hi'), delta('p1', 'a')))
     const snapshot = structuredClone(before)

@@ -1,0 +1,24 @@
+/** The API paths a page reads first, shared by the entry (which sends them early) and the app (which takes them). */
+
+export const sessionPath = (sessionId: string) => `/api/sessions/${encodeURIComponent(sessionId)}`
+export const sessionLogPath = (sessionId: string) => `${sessionPath(sessionId)}/log`
+
+/** The session a `/sessions/:id` address opens, if it is one. */
+export function sessionOfPage(pathname: string): string | undefined {
+  const encoded = /^\/sessions\/([^/]+)\/?$/.exec(pathname)?.[1]
+  if (!encoded) return undefined
+  try {
+    return decodeURIComponent(encoded)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * What a signed-in user's page at `pathname` asks for before anything else: who they are, and on a session's page
+ * its record. (Its log, the one large answer, is read and folded by a worker: boot/log-fold.ts.)
+ */
+export function firstRequests(pathname: string): string[] {
+  const sessionId = sessionOfPage(pathname)
+  return sessionId === undefined ? ['/api/me'] : ['/api/me', sessionPath(sessionId)]
+}
