@@ -239,6 +239,8 @@ describe('accounts in the web client', () => {
 
   it('lists these actions in the audit log', async () => {
     await nav(owner, 'Audit log').click()
+    // Pages load on first visit: the API keys page (and its table) stays until the audit page is in.
+    await owner.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor()
     const table = owner.getByRole('table')
     await table.waitFor()
     const actions = await table.locator('tbody tr td:nth-child(3)').allTextContents()
