@@ -201,6 +201,8 @@ describe('panels in the session view', () => {
 
   it('opens the terminal and runs a command in the sandbox', async () => {
     await page.getByRole('button', { name: 'Panels' }).click()
+    // The panel area loads on first open (a labelled spinner meanwhile).
+    await panelTabs().first().waitFor({ timeout: 30_000 })
     expect(await panelTabs().allTextContents()).toEqual(['Terminal', 'VS Code', 'Browser', 'Ports'])
     expect(await page.getByRole('tab', { name: 'Terminal', exact: true }).getAttribute('aria-selected')).toBe(
       'true',
@@ -314,6 +316,7 @@ describe('panels in the session view', () => {
     await viewer.goto(`${e2e.url}/sessions/${sessionId}`)
     await viewer.getByText('You are a viewer of this session').waitFor({ timeout: 15_000 })
     await viewer.getByRole('button', { name: 'Panels' }).click()
+    await panelTabs(viewer).first().waitFor({ timeout: 30_000 })
     expect(await panelTabs(viewer).allTextContents()).toEqual(['Browser (view only)'])
     await viewer.getByText('As a viewer you can watch the browser').waitFor()
     const view = frame('Browser', viewer)
