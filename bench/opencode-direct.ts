@@ -4,15 +4,30 @@ import { join } from 'node:path'
 import { type ScriptedModel, scriptedModelConfig, startOpenCode } from '@agent-ops/testkit'
 import { createParser } from 'eventsource-parser'
 
-/** Bare `opencode serve` in a fresh directory, to healthy: the floor every session start is compared with. */
-export async function measureOpenCodeStart(model: ScriptedModel): Promise<number> {
+/**
+ * Bare `opencode serve` in a fresh directory: to healthy (`startMs`, the floor every session start is compared
+ * with), then to its first session (`firstSessionMs`: OpenCode sets up its instance for the directory on the first
+ * request naming it, after it reports healthy; every new OpenCode process pays it, in a sandbox or not).
+ */
+export async function measureOpenCodeStart(
+  model: ScriptedModel,
+): Promise<{ startMs: number; firstSessionMs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'aops-bench-oc-'))
   const started = performance.now()
   const opencode = await startOpenCode({ directory: dir, config: scriptedModelConfig(model) })
-  const elapsed = performance.now() - started
+  const startMs = performance.now() - started
+  const healthy = performance.now()
+  const response = await fetch(`${opencode.url}/session?directory=${encodeURIComponent(dir)}`, {
+    method: 'POST',
+    headers: { authorization: opencode.authorization, 'content-type': 'application/json' },
+    body: '{}',
+  })
+  if (!response.ok) throw new Error(`bare OpenCode refused a session: HTTP ${response.status}`)
+  await response.body?.cancel()
+  const firstSessionMs = performance.now() - healthy
   await opencode.stop()
   rmSync(dir, { recursive: true, force: true })
-  return elapsed
+  return { startMs, firstSessionMs }
 }
 
 /** One OpenCode driven straight over its HTTP API: prompt -> first assistant text delta on its event stream. */

@@ -83,6 +83,7 @@ export async function measureResume(model: ScriptedModel, runs: number) {
   const stack = await startStack(model, { idleTimeoutMs: 1_500 })
   const resume: number[] = []
   const floor: number[] = []
+  const firstSession: number[] = []
   const rss: number[] = []
   try {
     for (let i = 0; i < runs; i++) {
@@ -92,7 +93,9 @@ export async function measureResume(model: ScriptedModel, runs: number) {
       await stack.reach(session.id, 'ready', working)
       rss.push(sandboxRssMb(session.id))
       await stack.reach(session.id, 'hibernated')
-      floor.push(await measureOpenCodeStart(model))
+      const bare = await measureOpenCodeStart(model)
+      floor.push(bare.startMs)
+      firstSession.push(bare.firstSessionMs)
       const { lastEventSeq } = await stack.client.sessions.get(session.id)
       const started = performance.now()
       await stack.client.sessions.send(session.id, { text: 'are you back?' })
@@ -103,7 +106,7 @@ export async function measureResume(model: ScriptedModel, runs: number) {
   } finally {
     await stack.close()
   }
-  return { resume, floor, rss }
+  return { resume, floor, firstSession, rss }
 }
 
 /** Resident memory of every process whose cgroup is the session's sandbox, in MB. */
