@@ -43,6 +43,18 @@ describe('the shared compile cache of the runner', () => {
     expect(load.stderr).toContain(
       'V8 code cache for ESM file:///opt/agent-ops/app/packages/runner/src/early-start.ts was accepted',
     )
+    // The entry point too, run as the sandbox runs it (no runner environment here: it exits at once). Without its
+    // cache, Node loads the TypeScript stripper for it before anything else.
+    const entry = await provider.exec(handle, [
+      'env',
+      'NODE_COMPILE_CACHE=/opt/agent-ops/compile-cache',
+      'NODE_DEBUG_NATIVE=COMPILE_CACHE',
+      '/opt/agent-ops/node/bin/node',
+      '/opt/agent-ops/app/packages/runner/src/main.ts',
+    ])
+    expect(entry.stderr).toContain(
+      'retrieving transpile cache for StrippedTypeScript file:///opt/agent-ops/app/packages/runner/src/main.ts...success',
+    )
     const runnerEnv = await provider.exec(handle, ['sh', '-c', "tr '\\0' '\\n' < /proc/2/environ"])
     expect(runnerEnv.stdout).toContain('NODE_COMPILE_CACHE=/opt/agent-ops/compile-cache\n')
   })

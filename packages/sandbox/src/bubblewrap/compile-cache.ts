@@ -6,8 +6,15 @@ import { baseLayoutArgs, inside, insideUid, runnerCodeBinds } from './sandbox-sp
 
 const run = promisify(execFile)
 
-/** The runner's modules loaded before and while OpenCode starts (main.ts itself would run the runner). */
+/** The runner's modules loaded before and while OpenCode starts, imported by the seeding process. */
 const seededModules = ['early-start.ts', 'llm-forward.ts', 'log.ts', 'runner.ts', 'panels/panel-server.ts']
+/**
+ * The entry point, which imports none of the above as a side-effect-free module would: it is run, with no runner
+ * environment, so it starts nothing and exits with `entryExitCode`. Uncached, it alone made every sandbox's Node
+ * load the TypeScript stripper (~0.13 s) before OpenCode could be started.
+ */
+const entryModule = 'main.ts'
+const entryExitCode = 2
 /** Written last into a finished cache: a directory without it is not used. */
 const completeMarker = '.complete'
 
@@ -62,25 +69,28 @@ export class RunnerCompileCache {
       ...runnerCodeBinds(nodeDir, appRoot),
       { src: partial, dest: inside.compileCache, ro: false },
     ].flatMap((bind) => [bind.ro ? '--ro-bind' : '--bind', bind.src, bind.dest])
-    await run(
-      'bwrap',
-      [
-        '--unshare-all',
-        // As the sandboxes' uid: Node names the cache's directory after the uid that reads it.
-        ...['--unshare-user', '--uid', String(insideUid), '--gid', String(insideUid)],
-        '--die-with-parent',
-        '--new-session',
-        ...baseLayoutArgs,
-        ...binds,
-        '--chdir',
-        '/tmp',
-        join(inside.node, 'bin', 'node'),
-        '--input-type=module',
-        '--eval',
-        imports,
-      ],
-      { env: { NODE_COMPILE_CACHE: inside.compileCache, PATH: '/usr/bin:/bin' }, timeout: 60_000 },
-    )
+    const sandboxed = (command: string[]) =>
+      run(
+        'bwrap',
+        [
+          '--unshare-all',
+          // As the sandboxes' uid: Node names the cache's directory after the uid that reads it.
+          ...['--unshare-user', '--uid', String(insideUid), '--gid', String(insideUid)],
+          '--die-with-parent',
+          '--new-session',
+          ...baseLayoutArgs,
+          ...binds,
+          '--chdir',
+          '/tmp',
+          join(inside.node, 'bin', 'node'),
+          ...command,
+        ],
+        { env: { NODE_COMPILE_CACHE: inside.compileCache, PATH: '/usr/bin:/bin' }, timeout: 60_000 },
+      )
+    await sandboxed(['--input-type=module', '--eval', imports])
+    await sandboxed([join(inside.app, 'packages/runner/src', entryModule)]).catch((error: { code?: unknown }) => {
+      if (error.code !== entryExitCode) throw error
+    })
     // Node writes its cache files for their owner only; every sandbox uid reads them (none may write them).
     await run('chmod', ['-R', 'u=rwX,go=rX', partial])
     await writeFile(join(partial, completeMarker), '')
