@@ -88,9 +88,11 @@ export class RunnerCompileCache {
         { env: { NODE_COMPILE_CACHE: inside.compileCache, PATH: '/usr/bin:/bin' }, timeout: 60_000 },
       )
     await sandboxed(['--input-type=module', '--eval', imports])
-    await sandboxed([join(inside.app, 'packages/runner/src', entryModule)]).catch((error: { code?: unknown }) => {
-      if (error.code !== entryExitCode) throw error
-    })
+    await sandboxed([join(inside.app, 'packages/runner/src', entryModule)]).catch(
+      (error: { code?: unknown }) => {
+        if (error.code !== entryExitCode) throw error
+      },
+    )
     // Node writes its cache files for their owner only; every sandbox uid reads them (none may write them).
     await run('chmod', ['-R', 'u=rwX,go=rX', partial])
     await writeFile(join(partial, completeMarker), '')

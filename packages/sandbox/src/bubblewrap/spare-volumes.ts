@@ -61,7 +61,7 @@ export class SpareVolumes {
       const id = randomBytes(6).toString('hex')
       // Formatted under a name take() ignores, then renamed: a crash mid-format leaves no half-made spare.
       const partial = join(this.#dir, `partial-${id}`)
-      await formatVolume(partial, this.#sizeBytes)
+      await formatVolume(partial, this.#sizeBytes, { background: true })
       await rename(partial, join(this.#dir, `${this.#prefix}${id}.img`))
     }
   }
