@@ -1,5 +1,5 @@
 import { Limits, type QueuedMessage } from '@agent-ops/protocol'
-import { type KeyboardEvent, useState } from 'react'
+import { type KeyboardEvent, useEffect, useState } from 'react'
 import { errorMessage } from '../api.ts'
 import { useApi } from '../auth.tsx'
 import { ErrorNotice } from '../components/ErrorNotice.tsx'
@@ -64,6 +64,12 @@ function QueuedItem({
   const { client } = useApi()
   const [draft, setDraft] = useState<string | null>(null)
   const [busy, setBusy] = useState<Busy>(null)
+  // A saved edit, shown until the edit's own event reaches this page: the server's answer can come first, and
+  // the item must not flash its old text meanwhile.
+  const [saved, setSaved] = useState<{ from: string; text: string } | null>(null)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: any change of the text (ours arriving, or another's) ends it.
+  useEffect(() => setSaved(null), [queued.text])
+  const shownText = saved && saved.from === queued.text ? saved.text : queued.text
   const editorId = `queued-edit-${queued.messageId}`
   const name = `queued message ${position}`
 
@@ -82,7 +88,11 @@ function QueuedItem({
   const save = () => {
     if (draft === null || !draft.trim() || busy) return
     if (draft === queued.text) return setDraft(null)
-    run('saving', () => client.sessions.queue.edit(sessionId, queued.messageId, { text: draft }))
+    const from = queued.text
+    run('saving', async () => {
+      await client.sessions.queue.edit(sessionId, queued.messageId, { text: draft })
+      setSaved({ from, text: draft })
+    })
   }
   const remove = () => run('removing', () => client.sessions.queue.cancel(sessionId, queued.messageId))
   const onKeyDown = (event: KeyboardEvent) => {
@@ -139,7 +149,7 @@ function QueuedItem({
   return (
     <li className="queued-item">
       {queued.mode === 'steer' && <span className="tag">steer</span>}
-      <span className="queued-text">{queued.text}</span>
+      <span className="queued-text">{shownText}</span>
       {!readOnly && (
         <span className="queued-actions">
           {busy === 'removing' && <Spinner label="Removing the message" />}
@@ -147,7 +157,7 @@ function QueuedItem({
             type="button"
             className="small"
             aria-label={`Edit ${name}`}
-            onClick={() => setDraft(queued.text)}
+            onClick={() => setDraft(shownText)}
             disabled={busy !== null}
           >
             Edit
