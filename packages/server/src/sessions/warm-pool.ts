@@ -23,6 +23,12 @@ export type WarmPoolDeps = {
   logger: Logger
 }
 
+/**
+ * A refill starts a sandbox and OpenCode (seconds of CPU); begun at the claim, it competed with the claimed
+ * sandbox's runner for the CPU just when that session was connecting. A claimed session is ready well within this.
+ */
+const refillDelayMs = 1_000
+
 type Warm = { handle: SandboxHandle; tokens: Omit<WarmLaunch, 'launch'> }
 
 /**
@@ -34,6 +40,7 @@ export class WarmPool {
   readonly #d: WarmPoolDeps
   readonly #warm: Warm[] = []
   #filling: Promise<void> | undefined
+  #refillTimer: NodeJS.Timeout | undefined
   #closed = false
 
   constructor(deps: WarmPoolDeps) {
@@ -114,13 +121,16 @@ export class WarmPool {
     })
     await transitions.to(sessionId, 'starting')
     await provider.claim?.(warm.handle)
-    this.fill()
+    clearTimeout(this.#refillTimer)
+    this.#refillTimer = setTimeout(() => this.fill(), refillDelayMs)
+    this.#refillTimer.unref()
     return true
   }
 
   /** Destroys every warm sandbox (they hold no session). */
   async close(): Promise<void> {
     this.#closed = true
+    clearTimeout(this.#refillTimer)
     await this.#filling
     const all = this.#warm.splice(0)
     await Promise.all(all.map((w) => this.#destroy(w)))
