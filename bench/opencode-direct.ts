@@ -30,6 +30,45 @@ export async function measureOpenCodeStart(
   return { startMs, firstSessionMs }
 }
 
+/**
+ * Bare OpenCode started twice on the same home and directory, as a hibernated session's is: `startMs` is the first
+ * (fresh) start to healthy, the floor; `reopenSessionMs` is the second start's healthy to its earlier session
+ * answered (`GET /session/:id`), what OpenCode itself needs after the floor when a session resumes.
+ */
+export async function measureOpenCodeRestart(
+  model: ScriptedModel,
+): Promise<{ startMs: number; reopenSessionMs: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'aops-bench-oc-'))
+  const home = mkdtempSync(join(tmpdir(), 'aops-bench-oc-home-'))
+  const config = scriptedModelConfig(model)
+  try {
+    const started = performance.now()
+    const first = await startOpenCode({ directory: dir, config, home })
+    const startMs = performance.now() - started
+    const created = await fetch(`${first.url}/session?directory=${encodeURIComponent(dir)}`, {
+      method: 'POST',
+      headers: { authorization: first.authorization, 'content-type': 'application/json' },
+      body: '{}',
+    })
+    if (!created.ok) throw new Error(`bare OpenCode refused a session: HTTP ${created.status}`)
+    const { id } = (await created.json()) as { id: string }
+    await first.stop()
+    const again = await startOpenCode({ directory: dir, config, home })
+    const healthy = performance.now()
+    const reopened = await fetch(`${again.url}/session/${id}?directory=${encodeURIComponent(dir)}`, {
+      headers: { authorization: again.authorization },
+    })
+    if (!reopened.ok) throw new Error(`bare OpenCode lost its session: HTTP ${reopened.status}`)
+    await reopened.body?.cancel()
+    const reopenSessionMs = performance.now() - healthy
+    await again.stop()
+    return { startMs, reopenSessionMs }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+    rmSync(home, { recursive: true, force: true })
+  }
+}
+
 /** One OpenCode driven straight over its HTTP API: prompt -> first assistant text delta on its event stream. */
 export async function openDirectAgent(model: ScriptedModel) {
   const dir = mkdtempSync(join(tmpdir(), 'aops-bench-direct-'))

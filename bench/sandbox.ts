@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { BubblewrapProvider, detectCgroups } from '@agent-ops/sandbox'
 import { loadConfig } from '@agent-ops/server'
 import type { ScriptedModel } from '@agent-ops/testkit'
-import { measureOpenCodeStart } from './opencode-direct.ts'
+import { measureOpenCodeRestart } from './opencode-direct.ts'
 import { startStack } from './stack.ts'
 
 const runnerEntry = fileURLToPath(import.meta.resolve('@agent-ops/runner/main'))
@@ -76,14 +76,14 @@ export async function measureWarmClaims(model: ScriptedModel, runs: number): Pro
 
 /**
  * Hibernated to ready: a session hibernates when idle, a message wakes it. Each resume is preceded by a bare
- * OpenCode start (its floor), so machine load affects both alike. Also the memory of that idle session before it
+ * OpenCode start (its floor) and a restart of that OpenCode on its own data, so machine load affects both alike. Also the memory of that idle session before it
  * hibernates: every process of its sandbox (runner, OpenCode), by resident set size.
  */
 export async function measureResume(model: ScriptedModel, runs: number) {
   const stack = await startStack(model, { idleTimeoutMs: 1_500 })
   const resume: number[] = []
   const floor: number[] = []
-  const firstSession: number[] = []
+  const reopenSession: number[] = []
   const rss: number[] = []
   try {
     for (let i = 0; i < runs; i++) {
@@ -93,9 +93,9 @@ export async function measureResume(model: ScriptedModel, runs: number) {
       await stack.reach(session.id, 'ready', working)
       rss.push(sandboxRssMb(session.id))
       await stack.reach(session.id, 'hibernated')
-      const bare = await measureOpenCodeStart(model)
+      const bare = await measureOpenCodeRestart(model)
       floor.push(bare.startMs)
-      firstSession.push(bare.firstSessionMs)
+      reopenSession.push(bare.reopenSessionMs)
       const { lastEventSeq } = await stack.client.sessions.get(session.id)
       const started = performance.now()
       await stack.client.sessions.send(session.id, { text: 'are you back?' })
@@ -106,7 +106,7 @@ export async function measureResume(model: ScriptedModel, runs: number) {
   } finally {
     await stack.close()
   }
-  return { resume, floor, firstSession, rss }
+  return { resume, floor, reopenSession, rss }
 }
 
 /** Resident memory of every process whose cgroup is the session's sandbox, in MB. */

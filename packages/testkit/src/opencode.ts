@@ -20,6 +20,11 @@ export type OpenCodeOptions = {
   binary?: string
   /** Give up if the server has not printed its URL by then. */
   startTimeoutMs?: number
+  /**
+   * A home kept by an earlier start, to start OpenCode again on its own data (as a resumed session does); it is
+   * left in place on stop. A fresh one, removed on stop, when absent.
+   */
+  home?: string
 }
 
 export type RunningOpenCode = {
@@ -34,7 +39,7 @@ export type RunningOpenCode = {
   home: string
   /** Last few KB of OpenCode's stdout and stderr, for failure messages. */
   logs(): string
-  /** SIGTERM, then SIGKILL to the whole process group after `graceMs`; removes the isolated home. */
+  /** SIGTERM, then SIGKILL to the whole process group after `graceMs`; removes the isolated home it made. */
   stop(graceMs?: number): Promise<void>
 }
 
@@ -47,14 +52,14 @@ export async function startOpenCode(opts: OpenCodeOptions): Promise<RunningOpenC
   const password = opts.password ?? randomBytes(16).toString('hex')
   // HOME and the XDG dirs point into a fresh directory so the user's config, auth, sessions and skills
   // (~/.config/opencode, ~/.local/share/opencode, ~/.claude) neither leak in nor get written to.
-  const home = await mkdtemp(join(tmpdir(), 'agent-ops-opencode-'))
+  const home = opts.home ?? (await mkdtemp(join(tmpdir(), 'agent-ops-opencode-')))
   const xdg = {
     XDG_CONFIG_HOME: 'config',
     XDG_DATA_HOME: 'data',
     XDG_CACHE_HOME: 'cache',
     XDG_STATE_HOME: 'state',
   }
-  for (const dir of Object.values(xdg)) await mkdir(join(home, dir))
+  for (const dir of Object.values(xdg)) await mkdir(join(home, dir), { recursive: true })
   const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
     LANG: process.env.LANG ?? 'C.UTF-8',
@@ -95,7 +100,7 @@ export async function startOpenCode(opts: OpenCodeOptions): Promise<RunningOpenC
 
   const stop = async (graceMs = STOP_GRACE_MS) => {
     await killGroup(child, exited, graceMs)
-    await rm(home, { recursive: true, force: true })
+    if (!opts.home) await rm(home, { recursive: true, force: true })
   }
 
   try {
