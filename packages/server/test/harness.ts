@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ApiKeyScope, OrgRole, SessionEvent } from '@agent-ops/protocol'
-import { BubblewrapProvider, detectCgroups } from '@agent-ops/sandbox'
+import { BubblewrapProvider, type BubblewrapProviderOptions, detectCgroups } from '@agent-ops/sandbox'
 import { type Client, createClient, signInWithPassword } from '@agent-ops/sdk'
 import { type ConfigInput, loadConfig, type RunningServer, serve } from '@agent-ops/server'
 import { type Script, type ScriptedModel, startScriptedModel } from '@agent-ops/testkit'
@@ -231,7 +231,10 @@ export async function startServerProcess(env: Record<string, string>): Promise<C
  * A bubblewrap provider of its own on `rootDir` (small limits, no network): to leave a sandbox behind as a
  * crash would, or to test the provider without a server.
  */
-export function bubblewrapProvider(rootDir: string): BubblewrapProvider {
+export function bubblewrapProvider(
+  rootDir: string,
+  overrides: Partial<BubblewrapProviderOptions> = {},
+): BubblewrapProvider {
   const cgroups = detectCgroups()
   if (!('layout' in cgroups)) throw new Error(cgroups.problem)
   const runnerEntry = fileURLToPath(import.meta.resolve('@agent-ops/runner/main'))
@@ -250,5 +253,6 @@ export function bubblewrapProvider(rootDir: string): BubblewrapProvider {
       diskBytes: 64 * 1024 ** 2,
     },
     network: 'off',
+    ...overrides,
   })
 }

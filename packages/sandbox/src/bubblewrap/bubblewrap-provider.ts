@@ -102,13 +102,25 @@ export class BubblewrapProvider implements SandboxProvider {
   async create(spec: SandboxSpec): Promise<SandboxHandle> {
     if (!/^[A-Za-z0-9_-]+$/.test(spec.sessionId)) throw new SandboxError('permanent', 'invalid session id')
     const paths = sandboxPaths(join(this.#o.rootDir, spec.sessionId))
+    let made = false
     try {
       await this.#toolchain()
       await mkdir(paths.dir, { mode: 0o711 })
-      const uid = await this.#uids.allocate(paths.dir)
+      made = true
       const image = join(paths.dir, 'volume.img')
-      if (!(await this.#spares.take(image))) await formatVolume(image, this.#o.limits.diskBytes)
-      void this.#spares.refill()
+      // The uid (a scan of /proc) and the volume (a loop mount) do not depend on each other: side by side.
+      // Both settle before anything is cleaned up after a failure, so no mount can land in a removed directory.
+      const [allocated, mounted] = await Promise.allSettled([
+        this.#uids.allocate(paths.dir),
+        (async () => {
+          if (!(await this.#spares.take(image))) await formatVolume(image, this.#o.limits.diskBytes)
+          void this.#spares.refill()
+          await mountVolume(image, paths.volume)
+        })(),
+      ])
+      if (allocated.status === 'rejected') throw allocated.reason
+      if (mounted.status === 'rejected') throw mounted.reason
+      const uid = allocated.value
       await this.#prepare(paths, uid)
       const data: BwrapData = {
         dir: paths.dir,
@@ -119,8 +131,10 @@ export class BubblewrapProvider implements SandboxProvider {
       }
       return { provider: this.name, sandboxId: spec.sessionId, data }
     } catch (cause) {
+      // A leftover of an interrupted create is cleared too (the retry then starts clean); a refused uid after the
+      // volume was mounted leaves nothing either.
+      if (made || !(cause instanceof SandboxError)) await this.#destroyDir(paths.dir).catch(() => {})
       if (cause instanceof SandboxError) throw cause
-      await this.#destroyDir(paths.dir).catch(() => {})
       throw new SandboxError('transient', `cannot create the sandbox: ${(cause as Error).message}`, { cause })
     }
   }
