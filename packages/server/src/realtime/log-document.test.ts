@@ -1,46 +1,29 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { type SessionEvent, type SessionEventBody, SessionLog } from '@agent-ops/protocol'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type OpenedDatabase, openDatabase } from '../db/database.ts'
+import type { OpenedDatabase } from '../db/database.ts'
+import {
+  type EventLogFixture,
+  fixtureSessionId,
+  numberedDelta,
+  openEventLogFixture,
+} from '../sessions/event-log.testing.ts'
 import { EventLog } from '../sessions/event-log.ts'
-import { SessionStore } from '../sessions/session-store.ts'
 import { sessionLogDocument, withoutSupersededDeltas } from './log-document.ts'
 import { InProcessEventBus } from './pubsub.ts'
 
-let dir: string
+let fixture: EventLogFixture
 let database: OpenedDatabase
 let log: EventLog
-const sessionId = 'ses_test'
+const sessionId = fixtureSessionId
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'aops-log-'))
-  database = await openDatabase(join(dir, 'test.db'))
-  log = new EventLog(database.db, new InProcessEventBus())
-  await new SessionStore(database.db).insert({
-    id: sessionId,
-    title: 't',
-    model: 'p/m',
-    permissionPolicy: 'allow',
-    controlTokenHash: 'a',
-    llmTokenHash: 'b',
-    sandboxProvider: 'local',
-    ownerId: null,
-    orgId: null,
-    now: new Date().toISOString(),
-  })
+  fixture = await openEventLogFixture()
+  ;({ database, log } = fixture)
 })
 
-afterEach(async () => {
-  await database.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterEach(() => fixture.close())
 
-const delta = (n: number) => ({
-  type: 'text.delta' as const,
-  data: { messageId: 'm', partId: 'p', delta: String(n) },
-})
+const delta = numberedDelta
 
 async function appendDeltas(count: number) {
   for (let i = 1; i <= count; i++) await log.append(sessionId, delta(i))

@@ -1,49 +1,31 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { SessionEvent } from '@agent-ops/protocol'
 import { createParser } from 'eventsource-parser'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type OpenedDatabase, openDatabase } from '../db/database.ts'
+import type { OpenedDatabase } from '../db/database.ts'
+import {
+  type EventLogFixture,
+  fixtureSessionId,
+  numberedDelta,
+  openEventLogFixture,
+} from '../sessions/event-log.testing.ts'
 import { EventLog } from '../sessions/event-log.ts'
-import { SessionStore } from '../sessions/session-store.ts'
-import { InProcessEventBus } from './pubsub.ts'
+import type { InProcessEventBus } from './pubsub.ts'
 import { sessionEventStream } from './sse.ts'
 
-let dir: string
+let fixture: EventLogFixture
 let database: OpenedDatabase
 let log: EventLog
 let bus: InProcessEventBus
-const sessionId = 'ses_test'
+const sessionId = fixtureSessionId
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'aops-sse-'))
-  database = await openDatabase(join(dir, 'test.db'))
-  bus = new InProcessEventBus()
-  log = new EventLog(database.db, bus)
-  await new SessionStore(database.db).insert({
-    id: sessionId,
-    title: 't',
-    model: 'p/m',
-    permissionPolicy: 'allow',
-    controlTokenHash: 'a',
-    llmTokenHash: 'b',
-    sandboxProvider: 'local',
-    ownerId: null,
-    orgId: null,
-    now: new Date().toISOString(),
-  })
+  fixture = await openEventLogFixture()
+  ;({ database, log, bus } = fixture)
 })
 
-afterEach(async () => {
-  await database.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterEach(() => fixture.close())
 
-const delta = (n: number) => ({
-  type: 'text.delta' as const,
-  data: { messageId: 'm', partId: 'p', delta: String(n) },
-})
+const delta = numberedDelta
 
 /** Reads the stream until `count` events arrived; returns them with the SSE ids. */
 async function readEvents(response: Response, count: number) {
