@@ -1,8 +1,24 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type ScriptedModel, scriptedModelConfig, startOpenCode } from '@agent-ops/testkit'
+import {
+  type RunningOpenCode,
+  type ScriptedModel,
+  scriptedModelConfig,
+  startOpenCode,
+} from '@agent-ops/testkit'
 import { createParser } from 'eventsource-parser'
+
+/** A new session of a bare OpenCode, for `directory` (the first request naming it sets its instance up). */
+async function createSession(opencode: RunningOpenCode, directory: string): Promise<string> {
+  const response = await fetch(`${opencode.url}/session?directory=${encodeURIComponent(directory)}`, {
+    method: 'POST',
+    headers: { authorization: opencode.authorization, 'content-type': 'application/json' },
+    body: '{}',
+  })
+  if (!response.ok) throw new Error(`bare OpenCode refused a session: HTTP ${response.status}`)
+  return ((await response.json()) as { id: string }).id
+}
 
 /**
  * Bare `opencode serve` in a fresh directory: to healthy (`startMs`, the floor every session start is compared
@@ -17,13 +33,7 @@ export async function measureOpenCodeStart(
   const opencode = await startOpenCode({ directory: dir, config: scriptedModelConfig(model) })
   const startMs = performance.now() - started
   const healthy = performance.now()
-  const response = await fetch(`${opencode.url}/session?directory=${encodeURIComponent(dir)}`, {
-    method: 'POST',
-    headers: { authorization: opencode.authorization, 'content-type': 'application/json' },
-    body: '{}',
-  })
-  if (!response.ok) throw new Error(`bare OpenCode refused a session: HTTP ${response.status}`)
-  await response.body?.cancel()
+  await createSession(opencode, dir)
   const firstSessionMs = performance.now() - healthy
   await opencode.stop()
   rmSync(dir, { recursive: true, force: true })
@@ -45,13 +55,7 @@ export async function measureOpenCodeRestart(
     const started = performance.now()
     const first = await startOpenCode({ directory: dir, config, home })
     const startMs = performance.now() - started
-    const created = await fetch(`${first.url}/session?directory=${encodeURIComponent(dir)}`, {
-      method: 'POST',
-      headers: { authorization: first.authorization, 'content-type': 'application/json' },
-      body: '{}',
-    })
-    if (!created.ok) throw new Error(`bare OpenCode refused a session: HTTP ${created.status}`)
-    const { id } = (await created.json()) as { id: string }
+    const id = await createSession(first, dir)
     await first.stop()
     const again = await startOpenCode({ directory: dir, config, home })
     const healthy = performance.now()
