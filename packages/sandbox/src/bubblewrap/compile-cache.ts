@@ -6,15 +6,15 @@ import { baseLayoutArgs, inside, insideUid, runnerCodeBinds } from './sandbox-sp
 
 const run = promisify(execFile)
 
-/** The runner's modules loaded before and while OpenCode starts, imported by the seeding process. */
-const seededModules = ['early-start.ts', 'llm-forward.ts', 'log.ts', 'runner.ts', 'panels/panel-server.ts']
 /**
- * The entry point, which imports none of the above as a side-effect-free module would: it is run, with no runner
- * environment, so it starts nothing and exits with `entryExitCode`. Uncached, it alone made every sandbox's Node
- * load the TypeScript stripper (~0.13 s) before OpenCode could be started.
+ * The seeding process runs the runner's entry point as a sandbox does, but with no runner environment: it loads
+ * what a runner loads before OpenCode is up (the entry itself included: uncached, it alone made every sandbox's
+ * Node load the TypeScript stripper, ~0.13 s), starts nothing and exits with `entryExitCode`. What a runner loads
+ * only once configured is preloaded beside it.
  */
 const entryModule = 'main.ts'
 const entryExitCode = 2
+const preloadedModules = ['panels/panel-server.ts']
 /** Written last into a finished cache: a directory without it is not used. */
 const completeMarker = '.complete'
 
@@ -61,38 +61,32 @@ export class RunnerCompileCache {
     await rm(partial, { recursive: true, force: true })
     await mkdir(partial, { recursive: true, mode: 0o755 })
     const { nodeDir, appRoot } = this.#layout
-    const imports = seededModules
-      .map((module) => `await import(${JSON.stringify(join(inside.app, 'packages/runner/src', module))})`)
-      .join(';')
     const binds = [
       { src: '/usr', dest: '/usr', ro: true },
       ...runnerCodeBinds(nodeDir, appRoot),
       { src: partial, dest: inside.compileCache, ro: false },
     ].flatMap((bind) => [bind.ro ? '--ro-bind' : '--bind', bind.src, bind.dest])
-    const sandboxed = (command: string[]) =>
-      run(
-        'bwrap',
-        [
-          '--unshare-all',
-          // As the sandboxes' uid: Node names the cache's directory after the uid that reads it.
-          ...['--unshare-user', '--uid', String(insideUid), '--gid', String(insideUid)],
-          '--die-with-parent',
-          '--new-session',
-          ...baseLayoutArgs,
-          ...binds,
-          '--chdir',
-          '/tmp',
-          join(inside.node, 'bin', 'node'),
-          ...command,
-        ],
-        { env: { NODE_COMPILE_CACHE: inside.compileCache, PATH: '/usr/bin:/bin' }, timeout: 60_000 },
-      )
-    await sandboxed(['--input-type=module', '--eval', imports])
-    await sandboxed([join(inside.app, 'packages/runner/src', entryModule)]).catch(
-      (error: { code?: unknown }) => {
-        if (error.code !== entryExitCode) throw error
-      },
-    )
+    const runnerSource = (module: string) => join(inside.app, 'packages/runner/src', module)
+    await run(
+      'bwrap',
+      [
+        '--unshare-all',
+        // As the sandboxes' uid: Node names the cache's directory after the uid that reads it.
+        ...['--unshare-user', '--uid', String(insideUid), '--gid', String(insideUid)],
+        '--die-with-parent',
+        '--new-session',
+        ...baseLayoutArgs,
+        ...binds,
+        '--chdir',
+        '/tmp',
+        join(inside.node, 'bin', 'node'),
+        ...preloadedModules.flatMap((module) => ['--import', runnerSource(module)]),
+        runnerSource(entryModule),
+      ],
+      { env: { NODE_COMPILE_CACHE: inside.compileCache, PATH: '/usr/bin:/bin' }, timeout: 60_000 },
+    ).catch((error: { code?: unknown }) => {
+      if (error.code !== entryExitCode) throw error
+    })
     // Node writes its cache files for their owner only; every sandbox uid reads them (none may write them).
     await run('chmod', ['-R', 'u=rwX,go=rX', partial])
     await writeFile(join(partial, completeMarker), '')
