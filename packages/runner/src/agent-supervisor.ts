@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { AgentEvent } from '@agent-ops/protocol'
@@ -14,7 +13,13 @@ import {
   type PermissionReply,
   parseModelRef,
 } from './opencode-client.ts'
-import { buildOpencodeConfig, buildOpencodeEnv, resolveOpencodeBinary, xdgDirs } from './opencode-config.ts'
+import {
+  buildOpencodeConfig,
+  buildOpencodeEnv,
+  makeXdgDirs,
+  resolveOpencodeBinary,
+  xdgDirs,
+} from './opencode-config.ts'
 import { type OpencodeExit, OpencodeProcess } from './opencode-process.ts'
 import { type OpencodeSnapshot, reconcile, seed } from './reconcile.ts'
 import { readRunnerState, writeRunnerState } from './state-file.ts'
@@ -220,7 +225,7 @@ export class AgentSupervisor {
   async #startOpencode(): Promise<OpencodeProcess> {
     const { env, log } = this.#opts
     const xdg = xdgDirs(env.stateDir)
-    await Promise.all(Object.values(xdg).map((dir) => mkdir(dir, { recursive: true, mode: 0o700 })))
+    makeXdgDirs(xdg)
     const browser = env.panelSocket ? { cdpPort: env.cdpPort, mcpPort: env.browserMcpPort } : undefined
     const config = buildOpencodeConfig(env.opencodeConfig, browser)
     return OpencodeProcess.start({

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from './log.ts'
 import {
@@ -6,6 +5,7 @@ import {
   buildOpencodeConfig,
   buildOpencodeEnv,
   configSecrets,
+  makeXdgDirs,
   resolveOpencodeBinary,
   xdgDirs,
 } from './opencode-config.ts'
@@ -48,7 +48,7 @@ export function startOpencodeEarly(
   // loop for ~0.2 s; an await before the spawn would put OpenCode's start behind that instead of beside it.
   let started: Promise<OpencodeProcess>
   try {
-    for (const dir of Object.values(xdg)) mkdirSync(dir, { recursive: true, mode: 0o700 })
+    makeXdgDirs(xdg)
     started = OpencodeProcess.start({
       binary: env.AGENT_OPS_OPENCODE_BIN || resolveOpencodeBinary(),
       cwd: workspace,

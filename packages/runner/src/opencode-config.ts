@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { ServerOpencodeConfig } from './env.ts'
@@ -77,6 +77,22 @@ export function xdgDirs(stateDir: string): XdgDirs {
     cache: join(stateDir, 'cache'),
     state: join(stateDir, 'state'),
   }
+}
+
+/**
+ * Creates OpenCode's XDG dirs, with its global config dir (`<config>/opencode`) read-only. OpenCode installs its
+ * plugin SDK (`@opencode-ai/plugin`, ~64 MB from the npm registry) into every writable config dir it reads, on
+ * the first request of each new home: in a sandbox that is every session, and the install (npm's Arborist, in
+ * OpenCode's own thread) held a new session's creation up by ~0.3 s. The dir exists only for local plugins, which
+ * a session does not have: its config comes from the server (`OPENCODE_CONFIG_CONTENT`). OpenCode skips the
+ * install when it may not write there (it checks `access(W_OK)`; root ignores modes, so outside a sandbox run
+ * as root the install still happens, harmlessly).
+ */
+export function makeXdgDirs(xdg: XdgDirs): void {
+  for (const dir of Object.values(xdg)) mkdirSync(dir, { recursive: true, mode: 0o700 })
+  const opencodeConfig = join(xdg.config, 'opencode')
+  mkdirSync(opencodeConfig, { recursive: true })
+  chmodSync(opencodeConfig, 0o555)
 }
 
 export type OpencodeEnvInput = {

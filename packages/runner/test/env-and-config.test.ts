@@ -1,9 +1,18 @@
 import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { parseRunnerEnv, RunnerEnvError } from '../src/env.ts'
 import { createLogger } from '../src/log.ts'
-import { buildOpencodeConfig, buildOpencodeEnv, configSecrets, xdgDirs } from '../src/opencode-config.ts'
+import {
+  buildOpencodeConfig,
+  buildOpencodeEnv,
+  configSecrets,
+  makeXdgDirs,
+  xdgDirs,
+} from '../src/opencode-config.ts'
 
 const serverConfig = {
   provider: {
@@ -116,6 +125,21 @@ describe('OpenCode config and environment', () => {
 
   it('finds the LLM token in the config so logs can hide it', () => {
     expect(configSecrets(serverConfig)).toEqual(['sess-secret-42'])
+  })
+})
+
+describe('makeXdgDirs', () => {
+  it("makes OpenCode's dirs private and its global config dir read-only, again on a restart", () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'runner-xdg-'))
+    try {
+      const xdg = xdgDirs(stateDir)
+      makeXdgDirs(xdg)
+      makeXdgDirs(xdg) // a resumed sandbox runs it on the dirs it kept
+      for (const dir of Object.values(xdg)) expect(statSync(dir).mode & 0o777).toBe(0o700)
+      expect(statSync(join(xdg.config, 'opencode')).mode & 0o777).toBe(0o555)
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true })
+    }
   })
 })
 

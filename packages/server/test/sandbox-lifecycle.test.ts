@@ -78,6 +78,18 @@ describe('hibernate and resume', () => {
     expect(note.stdout).toBe('pineapple\n')
   })
 
+  it("leaves OpenCode's global config dir read-only and empty: no plugin SDK installed into the session", async () => {
+    // Writable, OpenCode would write a .gitignore there and install @opencode-ai/plugin (~64 MB) on its first
+    // request, slowing every new session's creation.
+    const dir = '/var/lib/agent-ops/config/opencode'
+    const check = await t.server.sandboxExec(id, [
+      'sh',
+      '-c',
+      `ls -A ${dir}; if [ -w ${dir} ]; then echo writable; else echo read-only; fi`,
+    ])
+    expect(check.stdout).toBe('read-only\n')
+  })
+
   it('stopping removes the workspace, the cgroups, the mounts and the uid allocation', async () => {
     expect(sandboxTraces(t.sandboxDir!, id).mounts.length).toBeGreaterThan(0) // positive control
     await t.client.sessions.stop(id)
