@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { readdirSync, readFileSync } from 'node:fs'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SandboxError } from '../provider.ts'
 
@@ -23,9 +24,11 @@ export class UidPool {
 
   async allocate(owner: string): Promise<number> {
     await mkdir(this.#dir, { recursive: true, mode: 0o700 })
-    const existing = await this.find(owner)
-    if (existing !== undefined) return existing
+    const allocations = await this.allocations()
+    for (const [uid, holder] of allocations) if (holder === owner) return uid
     for (let uid = this.#range.first; uid < this.#range.first + this.#range.count; uid++) {
+      // Known taken: not worth a create that fails. The O_EXCL create below is still what decides.
+      if (allocations.has(uid)) continue
       try {
         await writeFile(join(this.#dir, String(uid)), owner, { flag: 'wx', mode: 0o600 })
         if (!(await this.#inUse(uid))) return uid
@@ -43,12 +46,25 @@ export class UidPool {
     return undefined
   }
 
+  /**
+   * Every allocation, uid -> owner. Read synchronously: one small file per live sandbox, from the page cache,
+   * where one async read each waited behind the server's other file operations on a sandbox's critical path.
+   */
   async allocations(): Promise<Map<number, string>> {
-    const names = await readdir(this.#dir).catch(() => [] as string[])
     const result = new Map<number, string>()
+    let names: string[]
+    try {
+      names = readdirSync(this.#dir)
+    } catch {
+      return result
+    }
     for (const name of names) {
-      const owner = await readFile(join(this.#dir, name), 'utf8').catch(() => undefined)
-      if (owner !== undefined && /^\d+$/.test(name)) result.set(Number(name), owner)
+      if (!/^\d+$/.test(name)) continue
+      try {
+        result.set(Number(name), readFileSync(join(this.#dir, name), 'utf8'))
+      } catch {
+        // Released meanwhile.
+      }
     }
     return result
   }

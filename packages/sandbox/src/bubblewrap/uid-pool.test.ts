@@ -1,0 +1,50 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { processesOfUid } from './process-tools.ts'
+import { UidPool } from './uid-pool.ts'
+
+const range = { first: 970_000, count: 4 }
+let dir: string
+afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+function pool(inUse?: (uid: number) => Promise<boolean>) {
+  dir = mkdtempSync(join(tmpdir(), 'uid-pool-'))
+  return new UidPool(dir, range, inUse)
+}
+
+describe('UidPool', () => {
+  it('gives each owner its own uid, the same one again when asked twice, and reuses a released one', async () => {
+    const uids = pool()
+    const a = await uids.allocate('/sandboxes/a')
+    const b = await uids.allocate('/sandboxes/b')
+    expect([a, b]).toEqual([970_000, 970_001])
+    expect(await uids.allocate('/sandboxes/a')).toBe(a)
+    expect(await uids.allocations()).toEqual(
+      new Map([
+        [a, '/sandboxes/a'],
+        [b, '/sandboxes/b'],
+      ]),
+    )
+    await uids.release(a)
+    expect(await uids.allocate('/sandboxes/c')).toBe(a)
+  })
+
+  it('skips a uid another record holds or a process outside the record runs as, and says when none is left', async () => {
+    const uids = pool(async (uid) => uid === 970_001)
+    writeFileSync(join(dir, '970000'), '/other-server/sandboxes/x') // another server's, same record
+    expect(await uids.allocate('/sandboxes/a')).toBe(970_002)
+    expect(readFileSync(join(dir, '970001'), 'utf8')).toMatch(/^in use outside/)
+    expect(await uids.allocate('/sandboxes/b')).toBe(970_003)
+    await expect(uids.allocate('/sandboxes/c')).rejects.toThrow(/no free sandbox uid in 970000\+4/)
+  })
+})
+
+describe('processesOfUid', () => {
+  it('lists the processes running as a uid, this one included for its own, and none for an unused uid', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'uid-pool-'))
+    expect(await processesOfUid(process.getuid?.() ?? 0)).toContain(process.pid)
+    expect(await processesOfUid(range.first + range.count + 12_345)).toEqual([])
+  })
+})
