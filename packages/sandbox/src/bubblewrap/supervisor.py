@@ -9,17 +9,16 @@ cgroups, drops to the session's unprivileged uid/gid, and only then runs bubblew
 sandbox's uid would map back to host root). The seccomp filter is compiled here with libseccomp. The sandbox's
 network is started here too: slirp4netns (network `on`) or the allow-list proxy (egress_proxy.py).
 """
-import ctypes
 import errno
 import fcntl
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
+
+# Only what every start needs before bubblewrap runs is imported up here: a session's boot waits for this
+# process. ctypes, socket and subprocess (~20 ms of imports) are imported where they are used, after that.
 
 try:
     import seccomp
@@ -63,10 +62,15 @@ def seccomp_fd(deny):
     f.add_rule(seccomp.ERRNO(errno.ENOSYS), 'clone3')
     # TIOCSTI (inject input into the controlling terminal) on top of --new-session.
     f.add_rule(seccomp.ERRNO(errno.EPERM), 'ioctl', seccomp.Arg(1, seccomp.MASKED_EQ, 0xFFFFFFFF, 0x5412))
-    tmp = tempfile.TemporaryFile()
+    tmp = anonymous_file('seccomp-bpf')
     f.export_bpf(tmp)
     tmp.seek(0)
     return tmp, f
+
+
+def anonymous_file(name):
+    """A file with no name on any file system (memfd), close-on-exec until made inheritable."""
+    return os.fdopen(os.memfd_create(name), 'w+b')
 
 
 def join_cgroups(spec, pid):
@@ -100,6 +104,7 @@ def start_slirp(spec, sandbox_pid, log):
         join_cgroups(spec, os.getpid())
         drop_privileges(spec)
 
+    import subprocess
     proc = subprocess.Popen(
         ['slirp4netns', '--configure', '--mtu=65520', '--disable-host-loopback', '--netns-type=path',
          f'--userns-path=/proc/self/fd/{owner}', f'/proc/self/fd/{net}', 'tap0'],
@@ -125,14 +130,15 @@ def start_egress(spec, sandbox_pid, log):
             os.dup2(log, 1)
             os.dup2(log, 2)
             setns(f'/proc/{sandbox_pid}/ns/net')
+            import socket
             listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             # bubblewrap may not have brought the loopback up yet: bind anyway, it serves once it is up.
             listener.setsockopt(socket.IPPROTO_IP, IP_FREEBIND, 1)
             listener.bind(('127.0.0.1', spec['egressPort']))
             listener.listen(128)
-            if libc.setns(host_net, CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), 'setns back to the host network')
+            if libc().setns(host_net, CLONE_NEWNET) != 0:
+                raise OSError(errno_now(), 'setns back to the host network')
             os.close(host_net)
             join_cgroups(spec, os.getpid())
             drop_privileges(spec)
@@ -166,7 +172,7 @@ def run(spec):
         os.set_inheritable(fd, True)
     args += ['--seccomp', str(bpf.fileno()), '--info-fd', str(info_w)] + spec['bwrapArgs']
     # Through --args: the sandbox's pid 1 (bwrap) shows no host paths in its command line.
-    argfile = tempfile.TemporaryFile()
+    argfile = anonymous_file('bwrap-args')
     argfile.write(b''.join(a.encode() + b'\0' for a in args[1:]))
     argfile.seek(0)
     os.set_inheritable(argfile.fileno(), True)
@@ -239,15 +245,29 @@ def run(spec):
     return 0
 
 
-libc = ctypes.CDLL(None, use_errno=True)
+_libc = None
 PR_CAPBSET_DROP = 24
+
+
+def libc():
+    """The C library, for setns and prctl (not in Python's os module)."""
+    global _libc
+    if _libc is None:
+        import ctypes
+        _libc = ctypes.CDLL(None, use_errno=True)
+    return _libc
+
+
+def errno_now():
+    import ctypes
+    return ctypes.get_errno()
 
 
 def setns(path):
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        if libc.setns(fd, 0) != 0:
-            err = ctypes.get_errno()
+        if libc().setns(fd, 0) != 0:
+            err = errno_now()
             raise OSError(err, f'setns {path}: {os.strerror(err)}')
     finally:
         os.close(fd)
@@ -262,13 +282,13 @@ def exec_in(spec, sandbox_pid, command):
     # As root: the mount namespace is owned by bubblewrap's outer user namespace, which the agent's inner one
     # has no rights over. The user namespace comes last, after dropping to the session's uid (its owner).
     for name in ('mnt', 'ipc', 'uts', 'net', 'pid'):
-        if libc.setns(ns[name], 0) != 0:
-            err = ctypes.get_errno()
+        if libc().setns(ns[name], 0) != 0:
+            err = errno_now()
             sys.stderr.write(f'supervisor: setns {name}: {os.strerror(err)}\n')
             return 126
     drop_privileges(spec)
-    if libc.setns(ns['user'], 0) != 0:
-        sys.stderr.write(f'supervisor: setns user: {os.strerror(ctypes.get_errno())}\n')
+    if libc().setns(ns['user'], 0) != 0:
+        sys.stderr.write(f'supervisor: setns user: {os.strerror(errno_now())}\n')
         return 126
     child = os.fork()  # the pid namespace applies to children
     if child == 0:
@@ -276,7 +296,7 @@ def exec_in(spec, sandbox_pid, command):
             os.chdir(spec['workdir'])
             os.setsid()
             for cap in range(64):  # an empty bounding set, like bwrap --cap-drop ALL
-                libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+                libc().prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
             compiled.load()  # sets no_new_privs too
             env = {'PATH': '/usr/local/bin:/usr/bin:/bin', 'HOME': spec['home'], 'LANG': 'C.UTF-8',
                    **spec['proxyEnv']}
