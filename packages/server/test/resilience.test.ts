@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { SessionEvent } from '@agent-ops/protocol'
 import { createClient } from '@agent-ops/sdk'
 import { type Script, type ScriptedModel, startScriptedModel } from '@agent-ops/testkit'
@@ -160,7 +161,7 @@ describe('a session that does not boot in time', () => {
     rmSync(dataDir, { recursive: true, force: true })
   })
 
-  it('fails with the reason, and the server logs the end of the sandbox log', async () => {
+  it('fails with the reason, the server logs the end of the sandbox log, and its processes stop', async () => {
     const port = String(await freePort())
     server = await startServerProcess({
       AGENT_OPS_PORT: port,
@@ -187,5 +188,10 @@ describe('a session that does not boot in time', () => {
       .find((record) => record.msg === 'session failed' && record.sessionId === session.id)
     // The runner's own first line, read from the sandbox's log.
     expect(failure?.sandboxLog).toContain('OpenCode starting early')
+    // Then its processes are stopped (the runner after its grace period), not left running for its orphan timeout.
+    const runnerPidFile = join(dataDir, 'sandboxes', session.id, 'runner.pid')
+    const deadline = Date.now() + 30_000
+    while (existsSync(runnerPidFile) && Date.now() < deadline) await sleep(100)
+    expect(existsSync(runnerPidFile)).toBe(false)
   })
 })
