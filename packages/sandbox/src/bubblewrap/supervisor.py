@@ -192,11 +192,6 @@ def run(spec):
             os.write(2, f'supervisor: cannot start bwrap: {error}\n'.encode())
         os._exit(127)
     os.close(info_w)
-    # Imported while bubblewrap sets the sandbox up, before it reports: slirp4netns then starts the moment the
-    # sandbox's pid is known, as when this was imported at the top. (Imported in start_slirp instead, one CI run
-    # had bubblewrap fail its own loopback set-up beside slirp4netns, "Failed RTM_NEWADDR"; not proven to be
-    # the cause, but the timing every earlier run had is kept.)
-    import subprocess  # noqa: F401
     write_file(spec['bwrapPidFile'], str(child))
     raw = b''
     while True:
