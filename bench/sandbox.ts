@@ -76,8 +76,9 @@ export async function measureWarmClaims(model: ScriptedModel, runs: number): Pro
 
 /**
  * Hibernated to ready: a session hibernates when idle, a message wakes it. Each resume is preceded by a bare
- * OpenCode start (its floor) and a restart of that OpenCode on its own data, so machine load affects both alike. Also the memory of that idle session before it
- * hibernates: every process of its sandbox (runner, OpenCode), by resident set size.
+ * OpenCode start (its floor) and a restart of that OpenCode on its own data, so machine load affects both alike.
+ * Also the memory of that idle session before it hibernates: every process of its sandbox (runner, OpenCode), by
+ * resident set size.
  */
 export async function measureResume(model: ScriptedModel, runs: number) {
   const stack = await startStack(model, { idleTimeoutMs: 1_500 })

@@ -1,16 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { bubblewrapProvider } from './harness.ts'
-
-/** Mount points at or below `dir` in this machine's mount table. */
-function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((line) => line.split(' ')[4] ?? '')
-    .filter((point) => point === dir || point.startsWith(`${dir}/`))
-}
+import { mountsUnder } from './sandbox-traces.ts'
 
 describe('creating a bubblewrap sandbox', () => {
   const rootDir = mkdtempSync(join(tmpdir(), 'aops-create-'))

@@ -15,12 +15,17 @@ export type SandboxTraces = {
   files: string[]
 }
 
-export function sandboxTraces(sandboxDir: string, sandboxId: string): SandboxTraces {
-  const dir = join(sandboxDir, sandboxId)
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+/** Mount points at or below `dir` in this machine's mount table. */
+export function mountsUnder(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((line) => line.split(' ')[4] ?? '')
     .filter((point) => point.startsWith(`${dir}/`) || point === dir)
+}
+
+export function sandboxTraces(sandboxDir: string, sandboxId: string): SandboxTraces {
+  const dir = join(sandboxDir, sandboxId)
+  const mounts = mountsUnder(dir)
   const detected = detectCgroups()
   const roots =
     'layout' in detected

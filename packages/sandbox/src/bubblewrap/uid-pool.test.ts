@@ -6,8 +6,11 @@ import { processesOfUid } from './process-tools.ts'
 import { UidPool } from './uid-pool.ts'
 
 const range = { first: 970_000, count: 4 }
-let dir: string
-afterEach(() => rmSync(dir, { recursive: true, force: true }))
+let dir: string | undefined
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true })
+  dir = undefined
+})
 
 function pool(inUse?: (uid: number) => Promise<boolean>) {
   dir = mkdtempSync(join(tmpdir(), 'uid-pool-'))
@@ -33,9 +36,10 @@ describe('UidPool', () => {
 
   it('skips a uid another record holds or a process outside the record runs as, and says when none is left', async () => {
     const uids = pool(async (uid) => uid === 970_001)
-    writeFileSync(join(dir, '970000'), '/other-server/sandboxes/x') // another server's, same record
+    const record = dir!
+    writeFileSync(join(record, '970000'), '/other-server/sandboxes/x') // another server's, same record
     expect(await uids.allocate('/sandboxes/a')).toBe(970_002)
-    expect(readFileSync(join(dir, '970001'), 'utf8')).toMatch(/^in use outside/)
+    expect(readFileSync(join(record, '970001'), 'utf8')).toMatch(/^in use outside/)
     expect(await uids.allocate('/sandboxes/b')).toBe(970_003)
     await expect(uids.allocate('/sandboxes/c')).rejects.toThrow(/no free sandbox uid in 970000\+4/)
   })
@@ -43,7 +47,6 @@ describe('UidPool', () => {
 
 describe('processesOfUid', () => {
   it('lists the processes running as a uid, this one included for its own, and none for an unused uid', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'uid-pool-'))
     expect(await processesOfUid(process.getuid?.() ?? 0)).toContain(process.pid)
     expect(await processesOfUid(range.first + range.count + 12_345)).toEqual([])
   })
