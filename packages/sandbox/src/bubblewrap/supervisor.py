@@ -115,6 +115,35 @@ def start_slirp(spec, sandbox_pid, log):
     return proc
 
 
+def start_network(spec, sandbox_pid, log):
+    """The sandbox's network, per spec['network']: (slirp4netns process or None, egress proxy pid or None)."""
+    if spec['network'] == 'on':
+        wait_for_loopback(sandbox_pid)
+        return start_slirp(spec, sandbox_pid, log), None
+    if spec['network'] == 'allow-list':
+        return None, start_egress(spec, sandbox_pid, log)
+    return None, None
+
+
+def wait_for_loopback(sandbox_pid, timeout=5.0):
+    """Waits until bubblewrap has given the sandbox's loopback its address (or the sandbox is gone).
+
+    slirp4netns --configure brings `lo` up, which makes the kernel add 127.0.0.1 itself; bubblewrap then adds
+    it again with NLM_F_EXCL, gets EEXIST and dies ("loopback: Failed RTM_NEWADDR"). bubblewrap does that right
+    after it reports the sandbox's pid, so this is milliseconds, but a loaded machine can let slirp4netns win.
+    The address shows in the namespace's routing table as soon as it exists (the interface need not be up yet,
+    and bringing it up twice is harmless)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f'/proc/{sandbox_pid}/net/fib_trie') as table:
+                if '127.0.0.1' in table.read():
+                    return
+        except OSError:
+            return  # the sandbox died: nothing to configure
+        time.sleep(0.001)
+
+
 CLONE_NEWNET = 0x40000000
 IP_FREEBIND = 15
 
@@ -206,14 +235,10 @@ def run(spec):
             continue
     else:
         info = None
-    slirp = None
-    egress = None
+    slirp = egress = None
     if info and 'child-pid' in info:
         sandbox_pid = info['child-pid']
-        if spec['network'] == 'on':
-            slirp = start_slirp(spec, sandbox_pid, log)
-        elif spec['network'] == 'allow-list':
-            egress = start_egress(spec, sandbox_pid, log)
+        slirp, egress = start_network(spec, sandbox_pid, log)
         # Written last: whoever waits for the sandbox to be up finds its network in place too.
         write_file(spec['sandboxPidFile'], str(sandbox_pid))
     signal.signal(signal.SIGTERM, lambda *_: os.kill(child, signal.SIGKILL))
