@@ -195,3 +195,32 @@ describe('a session that does not boot in time', () => {
     expect(existsSync(runnerPidFile)).toBe(false)
   })
 })
+
+describe('a sandbox that exits while its session starts', () => {
+  let t: TestServer
+  beforeAll(async () => {
+    t = await createTestServer({ isolated: true, script })
+  })
+  afterAll(() => t?.close())
+
+  it('fails the session at once with the reason, not at the boot deadline', async () => {
+    const session = await t.client.sessions.create({ prompt: 'a long task please' })
+    // The sandbox's pid 1 is known once it runs; killing it ends the sandbox (its runner and OpenCode with it)
+    // while the runner is still starting OpenCode.
+    const pidFile = join(t.sandboxDir!, session.id, 'sandbox.pid')
+    while (!existsSync(pidFile)) await sleep(5)
+    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL')
+    const events = await collectEvents(
+      t.client,
+      session.id,
+      (e) => e.type === 'session.status' && e.data.status === 'failed',
+    )
+    // Not at the boot deadline (two minutes, far beyond this test's time-out).
+    expect(events.some((e) => e.type === 'session.status' && e.data.status === 'ready')).toBe(false)
+    const failed = events.at(-1)
+    expect(failed?.type === 'session.status' && failed.data.reason).toMatch(
+      /^the sandbox exited while starting/,
+    )
+    expect((await t.client.sessions.get(session.id)).status).toBe('failed')
+  })
+})

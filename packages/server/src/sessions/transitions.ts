@@ -28,8 +28,16 @@ export class Transitions {
     this.#limits = limits
   }
 
-  /** Moves the session to `to` if the lifecycle allows it from its current state; returns whether it did. */
-  async to(sessionId: string, to: SessionStatus, reason?: string): Promise<boolean> {
+  /**
+   * Moves the session to `to` if the lifecycle allows it from its current state (and that state is `onlyFrom`,
+   * when given); returns whether it did.
+   */
+  async to(
+    sessionId: string,
+    to: SessionStatus,
+    reason?: string,
+    onlyFrom?: SessionStatus,
+  ): Promise<boolean> {
     let from: SessionStatus | undefined
     const event = await this.#log
       .append(
@@ -38,7 +46,8 @@ export class Transitions {
         {
           update: (current) => {
             from = current.status as SessionStatus
-            if (!canTransition(from, to)) throw new RefusedTransition(from, to)
+            if (!canTransition(from, to) || (onlyFrom && from !== onlyFrom))
+              throw new RefusedTransition(from, to)
             return { status: to, status_reason: reason ?? null }
           },
         },
