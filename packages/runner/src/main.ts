@@ -7,6 +7,15 @@ import { createLogger } from './log.ts'
 
 const log = createLogger()
 const prestart = new AbortController()
+// Until the runner handles them (from before OpenCode starts): a stop asked for while the runner's modules load
+// stops OpenCode too. Without a handler, the signal would end this process at once and leave OpenCode (its own
+// process group) running.
+const stopBeforeStart = (signal: NodeJS.Signals) => {
+  log.info('signal received before the runner started', { signal })
+  void abandonPrestart().then(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+}
+process.once('SIGTERM', stopBeforeStart)
+process.once('SIGINT', stopBeforeStart)
 const prestarted = startOpencodeEarly(process.env, log, prestart.signal)
 /** Stops an OpenCode started early that no supervisor adopted (it runs in its own process group). */
 const abandonPrestart = async () => {
@@ -22,6 +31,8 @@ try {
     log.info('signal received', { signal })
     void runner.stop()
   }
+  process.off('SIGTERM', stopBeforeStart)
+  process.off('SIGINT', stopBeforeStart)
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
   process.exitCode = await runner.exited

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readFile, rm, writeFile } from 'node:fs/promises'
+import { writeFileSync } from 'node:fs'
+import { readFile, rm } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from './log.ts'
 
@@ -99,8 +100,10 @@ export class OpencodeProcess {
         await exited
         throw new Error(`cannot start ${opts.binary}: ${output.trim()}`)
       }
-      // With detached: true the child leads its own group: pid == pgid.
-      await writeFile(pidFile, String(child.pid), { mode: 0o600 })
+      // With detached: true the child leads its own group: pid == pgid. Written synchronously: the runner may be
+      // killed while its event loop is still busy loading its modules, and an async write would then leave an
+      // empty file, and the provider no way to find this process group.
+      writeFileSync(pidFile, String(child.pid), { mode: 0o600 })
       // A dead group's id may be reused: the file must never outlive the process.
       void exited.then(() => removePidFile(pidFile, child.pid))
       const deadline = Date.now() + (opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS)

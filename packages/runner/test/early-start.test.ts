@@ -1,6 +1,9 @@
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startOpencodeEarly } from '../src/early-start.ts'
 import { createLogger } from '../src/log.ts'
@@ -49,5 +52,46 @@ describe('startOpencodeEarly', () => {
       new AbortController().signal,
     )
     expect(started).toBeUndefined()
+  })
+
+  it('stops OpenCode when the runner is told to stop while it is still loading', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aops-early-'))
+    const marker = join(dir, 'pid')
+    // A stand-in OpenCode that never becomes ready: only a stop ends it.
+    const binary = join(dir, 'opencode')
+    writeFileSync(
+      binary,
+      `#!/bin/sh\necho $$ > '${marker}.tmp' && mv '${marker}.tmp' '${marker}'\nexec sleep 60\n`,
+    )
+    chmodSync(binary, 0o755)
+    const runner = spawn(process.execPath, [fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
+      env: {
+        PATH: process.env.PATH,
+        AGENT_OPS_STATE_DIR: join(dir, 'state'),
+        AGENT_OPS_WORKSPACE: dir,
+        AGENT_OPS_OPENCODE_CONFIG: JSON.stringify({ provider: {}, model: 'x/y' }),
+        AGENT_OPS_OPENCODE_BIN: binary,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    runner.stdout.on('data', (c) => (output += c))
+    runner.stderr.on('data', (c) => (output += c))
+    const exited = new Promise<number | null>((resolve) => runner.once('exit', (code) => resolve(code)))
+    while (!existsSync(marker)) await sleep(2)
+    const opencodePid = Number(readFileSync(marker, 'utf8'))
+    // OpenCode runs; the runner is still loading its modules (hundreds of ms after the spawn).
+    runner.kill('SIGTERM')
+    // Handled (143), or the runner found its incomplete environment first (2): either way not killed by it.
+    expect([143, 2], output).toContain(await exited)
+    const alive = () => {
+      try {
+        process.kill(opencodePid, 0)
+        return true
+      } catch {
+        return false
+      }
+    }
+    expect(alive()).toBe(false)
   })
 })
