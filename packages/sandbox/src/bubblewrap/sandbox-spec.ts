@@ -46,6 +46,8 @@ export type SandboxPaths = {
   etc: string
   spec: string
   log: string
+  /** slirp4netns' own output, apart: the sandbox log's end explains a failed start. */
+  networkLog: string
   supervisorPid: string
   bwrapPid: string
   sandboxPid: string
@@ -67,6 +69,7 @@ export function sandboxPaths(dir: string): SandboxPaths {
     etc: join(dir, 'etc'),
     spec: join(dir, 'spec.json'),
     log: join(dir, 'sandbox.log'),
+    networkLog: join(dir, 'network.log'),
     supervisorPid: join(dir, 'supervisor.pid'),
     bwrapPid: join(dir, 'bwrap.pid'),
     sandboxPid: join(dir, 'sandbox.pid'),
@@ -160,6 +163,7 @@ export type SupervisorSpec = {
   workdir: string
   home: string
   logFile: string
+  networkLogFile: string
   supervisorPidFile: string
   bwrapPidFile: string
   sandboxPidFile: string
@@ -281,6 +285,7 @@ export function supervisorSpec(input: SpecInput): SupervisorSpec {
     workdir: inside.workspace,
     home: inside.home,
     logFile: paths.log,
+    networkLogFile: paths.networkLog,
     supervisorPidFile: paths.supervisorPid,
     bwrapPidFile: paths.bwrapPid,
     sandboxPidFile: paths.sandboxPid,

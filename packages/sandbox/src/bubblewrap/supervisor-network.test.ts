@@ -44,7 +44,8 @@ pid = json.loads(raw)['child-pid']
 assert pid == int(children[0])
 threading.Timer(0.3, os.kill, (pid, signal.SIGCONT)).start()
 log = os.open('/dev/null', os.O_WRONLY)
-slirp, _ = supervisor.start_network({'network': 'on', 'uid': uid, 'gid': uid, 'cgroupProcs': []}, pid, log)
+spec = {'network': 'on', 'uid': uid, 'gid': uid, 'cgroupProcs': [], 'networkLogFile': '/dev/null'}
+slirp, _ = supervisor.start_network(spec, pid, log)
 out, err = bwrap.communicate(timeout=20)
 slirp.kill()
 slirp.wait()

@@ -92,7 +92,7 @@ def write_file(path, text):
     os.replace(tmp, path)
 
 
-def start_slirp(spec, sandbox_pid, log):
+def start_slirp(spec, sandbox_pid):
     """slirp4netns, as the session uid and in the sandbox's cgroups, joins the sandbox's network namespace
     through the user namespace that owns it (bubblewrap's outer one; the agent runs in a nested one)."""
     net = os.open(f'/proc/{sandbox_pid}/ns/net', os.O_RDONLY)
@@ -105,6 +105,9 @@ def start_slirp(spec, sandbox_pid, log):
         drop_privileges(spec)
 
     import subprocess
+    # Its own file: slirp4netns reports every start ("sent tapfd=..."), which would otherwise end the sandbox log
+    # that explains a failed start.
+    log = os.open(spec['networkLogFile'], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     proc = subprocess.Popen(
         ['slirp4netns', '--configure', '--mtu=65520', '--disable-host-loopback', '--netns-type=path',
          f'--userns-path=/proc/self/fd/{owner}', f'/proc/self/fd/{net}', 'tap0'],
@@ -112,6 +115,7 @@ def start_slirp(spec, sandbox_pid, log):
     )
     os.close(net)
     os.close(owner)
+    os.close(log)
     return proc
 
 
@@ -119,7 +123,7 @@ def start_network(spec, sandbox_pid, log):
     """The sandbox's network, per spec['network']: (slirp4netns process or None, egress proxy pid or None)."""
     if spec['network'] == 'on':
         wait_for_loopback(sandbox_pid)
-        return start_slirp(spec, sandbox_pid, log), None
+        return start_slirp(spec, sandbox_pid), None
     if spec['network'] == 'allow-list':
         return None, start_egress(spec, sandbox_pid, log)
     return None, None
