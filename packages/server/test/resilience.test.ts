@@ -205,11 +205,14 @@ describe('a sandbox that exits while its session starts', () => {
 
   it('fails the session at once with the reason, not at the boot deadline', async () => {
     const session = await t.client.sessions.create({ prompt: 'a long task please' })
-    // The sandbox's pid 1 is known once it runs; killing it ends the sandbox (its runner and OpenCode with it)
-    // while the runner is still starting OpenCode.
-    const pidFile = join(t.sandboxDir!, session.id, 'sandbox.pid')
-    while (!existsSync(pidFile)) await sleep(5)
-    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL')
+    // Once the runner is connected, the sandbox has started (its pid 1 recorded) and OpenCode is still starting:
+    // killing the sandbox's pid 1 then ends it, the runner and OpenCode with it.
+    await collectEvents(
+      t.client,
+      session.id,
+      (e) => e.type === 'session.progress' && e.data.step === 'runner.connected',
+    )
+    process.kill(Number(readFileSync(join(t.sandboxDir!, session.id, 'sandbox.pid'), 'utf8')), 'SIGKILL')
     const events = await collectEvents(
       t.client,
       session.id,
