@@ -67,6 +67,19 @@ const timeout = (ms: number, what: string) =>
     throw new Error(`${what} not ready within ${ms} ms`)
   })
 
+type StoredSnapshot = { sessionId: string; snapshot: OpencodeSnapshot }
+
+/** Everything the bridge needs to catch up with a session: its messages, statuses and open asks. */
+async function snapshotOf(api: OpencodeApi, sessionId: string): Promise<OpencodeSnapshot> {
+  const [messages, statuses, permissions, questions] = await Promise.all([
+    api.messages(sessionId),
+    api.statuses(),
+    api.pendingPermissions(),
+    api.pendingQuestions(),
+  ])
+  return { messages, statuses, permissions, questions }
+}
+
 export class AgentSupervisor {
   readonly #opts: AgentSupervisorOptions
   readonly #binary: string
@@ -184,6 +197,10 @@ export class AgentSupervisor {
       })
       const stopEvents = new AbortController()
       // Subscribe and set the session up in parallel; the first `server.connected` waits for the session.
+      // A runner resuming a stored session reads it while OpenCode sets up its instance, not after its event
+      // stream is connected: OpenCode was just started and gets no prompt before agent.ready, so nothing in
+      // the session can change in between.
+      let stored = this.#state ? undefined : this.#storedSnapshot(api)
       const session = this.#ensureSession(api)
       session.catch(() => {}) // handled below
       let connected!: () => void
@@ -195,7 +212,9 @@ export class AgentSupervisor {
         signal: stopEvents.signal,
         log,
         onConnected: async () => {
-          await this.#catchUp(api, await session)
+          const early = stored
+          stored = undefined // the first connect only: a reconnect reads the session anew
+          await this.#catchUp(api, await session, early)
           connected()
         },
         onEvent: (event) => this.#onEvent(event),
@@ -239,6 +258,17 @@ export class AgentSupervisor {
   }
 
   /** The recorded OpenCode session if OpenCode still has it, else a new one (recorded for the next start). */
+  /** The stored session's state, for a runner starting on one (undefined when there is none or it failed). */
+  async #storedSnapshot(api: OpencodeApi): Promise<StoredSnapshot | undefined> {
+    try {
+      const sessionId = (await readRunnerState(this.#opts.env.stateDir))?.opencodeSessionId
+      if (!sessionId) return undefined
+      return { sessionId, snapshot: await snapshotOf(api, sessionId) }
+    } catch {
+      return undefined // read again after the connect, as without this
+    }
+  }
+
   async #ensureSession(api: OpencodeApi): Promise<{ sessionId: string; reused: boolean }> {
     const known =
       this.#state?.sessionId ?? (await readRunnerState(this.#opts.env.stateDir))?.opencodeSessionId
@@ -250,23 +280,19 @@ export class AgentSupervisor {
   }
 
   /** After each (re)connect of the event stream: reconcile, or seed a runner that reuses a stored session. */
-  async #catchUp(api: OpencodeApi, session: { sessionId: string; reused: boolean }) {
+  async #catchUp(
+    api: OpencodeApi,
+    session: { sessionId: string; reused: boolean },
+    stored?: Promise<StoredSnapshot | undefined>,
+  ) {
     const fresh = this.#state?.sessionId !== session.sessionId
     if (fresh) this.#state = createBridgeState(session.sessionId)
     // A session created a moment ago has no message, status or ask to catch up on: skip the four requests.
     if (fresh && !session.reused) return
     const state = this.#state!
-    const snapshot: OpencodeSnapshot = await Promise.all([
-      api.messages(session.sessionId),
-      api.statuses(),
-      api.pendingPermissions(),
-      api.pendingQuestions(),
-    ]).then(([messages, statuses, permissions, questions]) => ({
-      messages,
-      statuses,
-      permissions,
-      questions,
-    }))
+    const early = fresh ? await stored : undefined
+    const snapshot =
+      early?.sessionId === session.sessionId ? early.snapshot : await snapshotOf(api, session.sessionId)
     const output = fresh && session.reused ? seed(state, snapshot) : reconcile(state, snapshot)
     if (output.events.length > 0) this.#opts.log.info('reconciled', { events: output.events.length })
     this.#opts.onOutput(output)

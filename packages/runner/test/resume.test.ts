@@ -1,6 +1,7 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { type ScriptedModel, startScriptedModel } from '@agent-ops/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startControlServer, type TestControlServer } from './helpers/control-server.ts'
@@ -67,5 +68,36 @@ describe('a new runner on the same state dir (restart, resume after hibernation)
     expect(bodies.some((body) => body.includes('the second message') && body.includes('First answer.'))).toBe(
       true,
     )
+  })
+})
+
+describe('a runner starting on a stored session', () => {
+  it('reads the session while OpenCode sets up, not only after the event stream is connected', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'agent-ops-runner-resume-'))
+    cleanups.push(() => rm(root, { recursive: true, force: true }))
+    await mkdir(join(root, 'state'), { recursive: true })
+    await writeFile(
+      join(root, 'state', 'runner-state.json'),
+      JSON.stringify({ opencodeSessionId: 'ses_stored' }),
+    )
+    const calls = join(root, 'calls.log')
+    const server = await startControlServer({ model: 'testkit/scripted-model', permissionPolicy: 'allow' })
+    cleanups.push(() => server.close())
+    const runner = await startRunnerProcess({
+      controlUrl: server.url,
+      token: server.token,
+      opencodeConfig: testkitConfig('http://127.0.0.1:9/v1'),
+      root,
+      env: {
+        AGENT_OPS_OPENCODE_BIN: fileURLToPath(new URL('./fixtures/standin-opencode.mjs', import.meta.url)),
+        STANDIN_LOG: calls,
+      },
+    })
+    cleanups.push(() => runner.cleanup())
+    await server.waitFor((e) => e.type === 'agent.ready', READY_TIMEOUT_MS)
+    const lines = (await readFile(calls, 'utf8')).trim().split('\n')
+    // Without the early read the stream is held until the stand-in gives up waiting ("timeout").
+    expect(lines).toContain('event stream connected (messages asked for)')
+    expect(lines).toContain('GET /session/ses_stored')
   })
 })
