@@ -11,14 +11,14 @@ network is started here too: slirp4netns (network `on`) or the allow-list proxy 
 """
 import errno
 import fcntl
-import json
 import os
-import signal
 import sys
 import time
+from _signal import SIGKILL, SIGTERM, signal
 
 # Only what every start needs before bubblewrap runs is imported up here: a session's boot waits for this
-# process. ctypes, socket and subprocess (~20 ms of imports) are imported where they are used, after that.
+# process. ctypes, socket and subprocess (~20 ms of imports) are imported where they are used, after that; json
+# and signal are read through their C modules (_json, _signal): the Python ones import re and enum, ~20 ms.
 
 try:
     import seccomp
@@ -45,6 +45,33 @@ CLONE_NEW = {
     'NEWNET': 0x40000000,
     'NEWTIME': 0x00000080,
 }
+
+
+class _JsonContext:
+    """What json.decoder's C scanner reads from its decoder: plain JSON, no hooks (json.JSONDecoder's own)."""
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = None
+    memo = {}
+
+
+def parse_json(text):
+    """json.loads, by the C scanner json itself uses when the document is whole. Anything else (a cut or invalid
+    document, no _json) goes to json.loads, which says what is wrong with a ValueError: the scanner's own errors
+    need json.decoder imported, and without it come out as a SystemError."""
+    text = text.strip()
+    try:
+        import _json
+        value, end = _json.make_scanner(_JsonContext())(text, 0)
+        if end == len(text):
+            return value
+    except Exception:  # noqa: BLE001 - json.loads below reports it
+        pass
+    import json
+    return json.loads(text)
 
 
 def seccomp_fd(deny):
@@ -232,8 +259,10 @@ def run(spec):
         if not chunk:
             break
         raw += chunk
+        if not raw.rstrip().endswith(b'}'):
+            continue  # bubblewrap writes its report in parts; the last one closes it
         try:
-            info = json.loads(raw)
+            info = parse_json(raw.decode())
             break
         except ValueError:
             continue
@@ -245,7 +274,7 @@ def run(spec):
         slirp, egress = start_network(spec, sandbox_pid, log)
         # Written last: whoever waits for the sandbox to be up finds its network in place too.
         write_file(spec['sandboxPidFile'], str(sandbox_pid))
-    signal.signal(signal.SIGTERM, lambda *_: os.kill(child, signal.SIGKILL))
+    signal(SIGTERM, lambda *_: os.kill(child, SIGKILL))
     while True:
         try:
             _, status = os.waitpid(child, 0)
@@ -260,12 +289,12 @@ def run(spec):
         slirp.wait()
     if egress is not None:
         try:
-            os.kill(egress, signal.SIGKILL)
+            os.kill(egress, SIGKILL)
             os.waitpid(egress, 0)
         except (ProcessLookupError, ChildProcessError):
             pass
     code = os.waitstatus_to_exitcode(status)
-    write_file(spec['exitFile'], json.dumps({'exitCode': code}))
+    write_file(spec['exitFile'], '{"exitCode": %d}' % code)
     for path in (spec['sandboxPidFile'], spec['bwrapPidFile'], spec['supervisorPidFile']):
         try:
             os.unlink(path)
@@ -339,9 +368,16 @@ def exec_in(spec, sandbox_pid, command):
 
 def main(argv):
     with open(argv[2]) as handle:
-        spec = json.load(handle)
+        spec = parse_json(handle.read())
     if argv[1] == 'run':
-        return run(spec)
+        try:
+            return run(spec)
+        except BaseException:
+            # The server started this process with no output: the sandbox log is where anyone will look.
+            import traceback
+            with open(spec['logFile'], 'a') as log:
+                log.write(f'supervisor: failed:\n{traceback.format_exc()}')
+            raise
     if argv[1] == 'exec' and argv[4] == '--':
         return exec_in(spec, int(argv[3]), argv[5:])
     sys.stderr.write(__doc__)
