@@ -12,7 +12,10 @@ export function parseLlmForward(value: string | undefined): { port: number; sock
 }
 
 export async function startLlmForward(port: number, socketPath: string): Promise<Server> {
-  const server = createServer((client) => {
+  // No Nagle on the sandbox's side: the model's answer arrives as a stream of small writes (headers, then each
+  // token), and Nagle held each one until the previous was acknowledged, which OpenCode's end delays by up to
+  // 40 ms: added to every turn's first token.
+  const server = createServer({ noDelay: true }, (client) => {
     const upstream = createConnection(socketPath)
     client.pipe(upstream).pipe(client)
     const close = () => {
