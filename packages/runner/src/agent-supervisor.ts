@@ -200,8 +200,11 @@ export class AgentSupervisor {
       // A runner resuming a stored session reads it while OpenCode sets up its instance, not after its event
       // stream is connected: OpenCode was just started and gets no prompt before agent.ready, so nothing in
       // the session can change in between.
-      let stored = this.#state ? undefined : this.#storedSnapshot(api)
-      const session = this.#ensureSession(api)
+      const known = this.#state
+        ? Promise.resolve(this.#state.sessionId)
+        : readRunnerState(env.stateDir).then((recorded) => recorded?.opencodeSessionId)
+      let stored = this.#state ? undefined : this.#storedSnapshot(api, known)
+      const session = this.#ensureSession(api, known)
       session.catch(() => {}) // handled below
       let connected!: () => void
       const firstConnect = new Promise<void>((resolve) => {
@@ -257,11 +260,13 @@ export class AgentSupervisor {
     })
   }
 
-  /** The recorded OpenCode session if OpenCode still has it, else a new one (recorded for the next start). */
   /** The stored session's state, for a runner starting on one (undefined when there is none or it failed). */
-  async #storedSnapshot(api: OpencodeApi): Promise<StoredSnapshot | undefined> {
+  async #storedSnapshot(
+    api: OpencodeApi,
+    known: Promise<string | undefined>,
+  ): Promise<StoredSnapshot | undefined> {
     try {
-      const sessionId = (await readRunnerState(this.#opts.env.stateDir))?.opencodeSessionId
+      const sessionId = await known
       if (!sessionId) return undefined
       return { sessionId, snapshot: await snapshotOf(api, sessionId) }
     } catch {
@@ -269,14 +274,20 @@ export class AgentSupervisor {
     }
   }
 
-  async #ensureSession(api: OpencodeApi): Promise<{ sessionId: string; reused: boolean }> {
-    const known =
-      this.#state?.sessionId ?? (await readRunnerState(this.#opts.env.stateDir))?.opencodeSessionId
-    if (known && (await api.sessionExists(known))) return { sessionId: known, reused: true }
-    const sessionId = await api.createSession()
-    await writeRunnerState(this.#opts.env.stateDir, { opencodeSessionId: sessionId })
-    this.#opts.log.info('OpenCode session created', { opencodeSessionId: sessionId })
-    return { sessionId, reused: false }
+  /**
+   * The known OpenCode session (this runner's, or the one an earlier runner recorded) if OpenCode still has it,
+   * else a new one (recorded for the next start).
+   */
+  async #ensureSession(
+    api: OpencodeApi,
+    known: Promise<string | undefined>,
+  ): Promise<{ sessionId: string; reused: boolean }> {
+    const sessionId = await known
+    if (sessionId && (await api.sessionExists(sessionId))) return { sessionId, reused: true }
+    const created = await api.createSession()
+    await writeRunnerState(this.#opts.env.stateDir, { opencodeSessionId: created })
+    this.#opts.log.info('OpenCode session created', { opencodeSessionId: created })
+    return { sessionId: created, reused: false }
   }
 
   /** After each (re)connect of the event stream: reconcile, or seed a runner that reuses a stored session. */
