@@ -55,7 +55,6 @@ class _JsonContext:
     parse_float = float
     parse_int = int
     parse_constant = None
-    memo = {}
 
 
 def parse_json(text):

@@ -19,6 +19,8 @@ export type RecoveryDeps = {
 
 /** How much of a failed sandbox's log goes into the server's log. */
 const failureLogBytes = 4096
+/** How often a starting or resuming session's sandbox is checked for having exited. */
+const startCheckMs = 500
 
 const runningStates: readonly SessionStatus[] = ['starting', 'ready', 'working', 'resuming']
 
@@ -32,6 +34,7 @@ export class Recovery {
   constructor(deps: RecoveryDeps) {
     this.#d = deps
     deps.transitions.onDeadline = (id, status) => void this.#onDeadline(id, status)
+    deps.sandbox.onStarted = (id, status) => this.#watchStart(id, status)
   }
 
   /**
@@ -107,6 +110,29 @@ export class Recovery {
     await this.#fail(sessionId, 'the runner disconnected and did not come back')
   }
 
+  /**
+   * While the session is `status` (its runner not yet ready), checks now and then that its sandbox still runs:
+   * one that exits (its runner crashed, bubblewrap failed) fails the session at once, with the end of its log
+   * as the reason, instead of at the boot deadline minutes later.
+   */
+  #watchStart(sessionId: string, status: 'starting' | 'resuming') {
+    const { store, sandbox } = this.#d
+    const check = async () => {
+      const row = await store.row(sessionId).catch(() => undefined)
+      if (row?.status !== status || !row.sandbox_handle) return
+      const state = await sandbox.provider.status(JSON.parse(row.sandbox_handle)).catch(() => 'running')
+      if (state === 'running') return void schedule()
+      const sandboxLog = (await this.#logTail(sessionId)) ?? ''
+      const last = sandboxLog.trim().split('\n').at(-1)?.slice(0, 300)
+      await this.#fail(sessionId, `the sandbox exited while ${status}${last ? `: ${last}` : ''}`, {
+        onlyFrom: status,
+        sandboxLog,
+      })
+    }
+    const schedule = () => setTimeout(() => void check().catch(() => schedule()), startCheckMs).unref()
+    schedule()
+  }
+
   async #onDeadline(sessionId: string, status: SessionStatus) {
     const { store, runners } = this.#d
     const row = await store.row(sessionId).catch(() => undefined)
@@ -116,12 +142,18 @@ export class Recovery {
     await this.#fail(sessionId, `the session stayed ${status} past its deadline`)
   }
 
-  async #fail(sessionId: string, reason: string) {
+  /** Fails the session (only from `onlyFrom`, when given) and stops its sandbox, keeping its files. */
+  async #fail(
+    sessionId: string,
+    reason: string,
+    opts: { onlyFrom?: SessionStatus; sandboxLog?: string } = {},
+  ) {
     const { transitions, sandbox, logger } = this.#d
     // The end of the sandbox's log (the runner's, already redacted) is what an operator needs to see why.
-    logger.warn({ sessionId, reason, sandboxLog: await this.#logTail(sessionId) }, 'session failed')
-    if (await transitions.to(sessionId, 'failed', reason))
-      await sandbox.teardown(sessionId, { keepFiles: true })
+    const sandboxLog = opts.sandboxLog ?? (await this.#logTail(sessionId))
+    if (!(await transitions.to(sessionId, 'failed', reason, opts.onlyFrom))) return
+    logger.warn({ sessionId, reason, sandboxLog }, 'session failed')
+    await sandbox.teardown(sessionId, { keepFiles: true })
   }
 
   async #logTail(sessionId: string): Promise<string | undefined> {

@@ -7,9 +7,6 @@ import type { RunnerLinks } from './ports.ts'
 import type { SessionStore } from './session-store.ts'
 import type { Transitions } from './transitions.ts'
 
-/** How often a starting or resuming session's sandbox is checked for having exited. */
-const startCheckMs = 500
-
 /** The runner's launch settings; `channel` is set when the runner reaches the server over its own socket. */
 export type LaunchFactory = (sessionId: string, channel?: ControlChannel) => Promise<RunnerLaunch>
 
@@ -27,6 +24,8 @@ export type SandboxControlDeps = {
 /** Creates, starts, hibernates, resumes and tears down a session's sandbox, reporting boot progress as events. */
 export class SandboxControl {
   readonly #deps: SandboxControlDeps
+  /** Called once the provider has started (or resumed) the sandbox, so the owner can watch it come up. */
+  onStarted: (sessionId: string, status: 'starting' | 'resuming') => void = () => {}
 
   constructor(deps: SandboxControlDeps) {
     this.#deps = deps
@@ -46,7 +45,7 @@ export class SandboxControl {
       await log.append(sessionId, { type: 'session.progress', data: { step: 'sandbox.created' } })
       if (!(await transitions.to(sessionId, 'starting'))) return this.teardown(sessionId)
       await provider.start(handle, await this.#launch(sessionId, handle))
-      this.#watchStart(sessionId, handle, 'starting')
+      this.onStarted(sessionId, 'starting')
     } catch (error) {
       await this.#failed(sessionId, error, 'sandbox start failed')
     }
@@ -77,7 +76,7 @@ export class SandboxControl {
     if (!(await transitions.to(sessionId, 'resuming'))) return false
     try {
       await provider.resume(handle, await this.#launch(sessionId, handle))
-      this.#watchStart(sessionId, handle, 'resuming')
+      this.onStarted(sessionId, 'resuming')
       return true
     } catch (error) {
       await this.#failed(sessionId, error, 'resume failed')
@@ -90,28 +89,6 @@ export class SandboxControl {
     const handle = await this.handle(sessionId)
     const channel = handle && this.#deps.provider.controlChannel?.(handle)
     if (channel) await this.#deps.channels.listen(sessionId, channel.socketPath)
-  }
-
-  /**
-   * While the session is `status` (its runner not yet ready), checks now and then that its sandbox still runs:
-   * one that exits (its runner crashed, bubblewrap failed) fails the session at once, with the end of its log
-   * as the reason, instead of at the boot deadline minutes later.
-   */
-  #watchStart(sessionId: string, handle: SandboxHandle, status: 'starting' | 'resuming') {
-    const { provider, store, transitions, logger } = this.#deps
-    const check = async () => {
-      const row = await store.row(sessionId).catch(() => undefined)
-      if (row?.status !== status) return
-      if ((await provider.status(handle).catch(() => 'running')) === 'running') return void schedule()
-      const tail = (await provider.logTail?.(handle, 2048).catch(() => '')) ?? ''
-      const last = tail.trim().split('\n').at(-1)?.slice(0, 300)
-      const reason = `the sandbox exited while ${status}${last ? `: ${last}` : ''}`
-      if (!(await transitions.to(sessionId, 'failed', reason, status))) return
-      logger.warn({ sessionId, reason, sandboxLog: tail }, 'session failed')
-      await this.teardown(sessionId, { keepFiles: true })
-    }
-    const schedule = () => setTimeout(() => void check().catch(() => schedule()), startCheckMs).unref()
-    schedule()
   }
 
   async #launch(sessionId: string, handle: SandboxHandle): Promise<RunnerLaunch> {
