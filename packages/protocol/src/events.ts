@@ -193,3 +193,25 @@ export type SessionEvent = z.output<typeof SessionEvent>
  */
 export const SessionLog = z.object({ events: z.array(SessionEvent) }).meta({ id: 'SessionLog' })
 export type SessionLog = z.output<typeof SessionLog>
+
+/**
+ * `GET /api/sessions/:id/timeline`: the stored log folded into the timeline the web app shows, at `lastSeq`; a
+ * viewer folds the events after it onto this. timeline.ts is the fold and holds the items' exact types.
+ */
+export const SessionTimeline = z
+  .object({
+    lastSeq: z.number().int(),
+    status: SessionStatus.nullable(),
+    statusReason: z.string().nullable(),
+    agentStatus: AgentStatus.nullable(),
+    queue: z.array(QueuedMessage),
+    todos: z.array(Todo),
+    changedFiles: z.array(ChangedFile),
+    /** The latest usage report per assistant message. */
+    usage: z.record(z.string(), UsageEvent.shape.data.omit({ messageId: true })),
+    /** What the timeline shows, in order: messages, text, tool calls, status changes... (`kind` says which). */
+    items: z.array(z.looseObject({ kind: z.string(), key: z.string(), seq: z.number().int() })),
+    /** User messages still in the queue; each enters `items` when the agent takes it. */
+    held: z.array(z.looseObject({ kind: z.literal('user'), key: z.string(), messageId: z.string() })),
+  })
+  .meta({ id: 'SessionTimeline' })

@@ -104,6 +104,7 @@ describe('bad input gets the right 4xx with a clear message', () => {
       ['POST', '/api/sessions/ses_nope/abort'],
       ['GET', '/api/sessions/ses_nope/events'],
       ['GET', '/api/sessions/ses_nope/log'],
+      ['GET', '/api/sessions/ses_nope/timeline'],
     ] as const) {
       const r = await call(path, { method, headers: auth })
       expect(r, `${method} ${path}`).toEqual({

@@ -87,6 +87,7 @@ const matrix: Record<string, Row> = {
     why: 'SSE: the status is checked, the stream aborted',
   },
   'GET /api/sessions/:id/log': { allow: sessionViewers },
+  'GET /api/sessions/:id/timeline': { allow: sessionViewers },
   'GET /api/sessions/:id/presence': { allow: sessionViewers },
   'POST /api/sessions/:id/messages': { allow: sessionCollaborators, body: {} },
   'PATCH /api/sessions/:id/messages/:messageId': { allow: sessionCollaborators, body: {} },

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
-import { type SessionEvent, SessionLog } from '@agent-ops/protocol'
+import { type SessionEvent, SessionLog, SessionTimeline } from '@agent-ops/protocol'
+import { emptyTimeline, fromTimelineDocument, reduceEvents } from '@agent-ops/protocol/timeline'
 import type { Script } from '@agent-ops/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withoutSupersededDeltas } from '../src/realtime/log-document.ts'
@@ -177,5 +178,17 @@ describe('a prompt end to end: server, runner, OpenCode, scripted model', () => 
     expect(await read('?after=5')).toEqual(withoutSupersededDeltas(streamed.slice(5), new Set()))
     expect((await read('')).at(-1)).toEqual(streamed.at(-1))
     expect(await read(`?after=${lastEventSeq}`)).toEqual([])
+  })
+
+  it('serves the stored log folded into the timeline the web app shows, to viewers', async () => {
+    const [session] = (await t.client.sessions.list()).sessions
+    const streamed = await collectEvents(t.client, session!.id, (e) => e.seq === session!.lastEventSeq)
+    const response = await fetch(`${t.server.url}/api/sessions/${session!.id}/timeline`, {
+      headers: { authorization: `Bearer ${t.token}` },
+    })
+    expect(response.status).toBe(200)
+    const document = SessionTimeline.parse(await response.json())
+    expect(fromTimelineDocument(document)).toEqual(reduceEvents(emptyTimeline, streamed))
+    expect(document.items.some((item) => item.kind === 'tool')).toBe(true)
   })
 })

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { firstRequests, sessionLogPath, sessionOfPage, sessionPath } from './page-requests.ts'
+import { firstRequests, sessionOfPage, sessionPath, sessionTimelinePath } from './page-requests.ts'
 import { prefetch, prefetchingFetch, takePrefetched } from './prefetch.ts'
 
 afterEach(() => vi.unstubAllGlobals())
@@ -18,7 +18,7 @@ describe('the first requests of a page', () => {
     expect(firstRequests('/')).toEqual(['/api/me'])
     expect(firstRequests('/sessions/ses%201')).toEqual(['/api/me', '/api/sessions/ses%201'])
     expect(sessionPath('a/b')).toBe('/api/sessions/a%2Fb')
-    expect(sessionLogPath('a/b')).toBe('/api/sessions/a%2Fb/log')
+    expect(sessionTimelinePath('a/b')).toBe('/api/sessions/a%2Fb/timeline')
   })
 })
 

@@ -1,14 +1,14 @@
 import type { SessionEvent } from '@agent-ops/protocol'
+import { emptyTimeline, type TimelineState } from '@agent-ops/protocol/timeline'
 import { useEffect, useReducer, useState } from 'react'
 import { useApi } from '../auth.tsx'
-import { earlyTimeline, takeLogFold } from '../boot/log-fold.ts'
+import { earlyTimeline, takeTimelineRead } from '../boot/timeline-read.ts'
 import { followSession, reduceAction, type SessionSource } from '../timeline/follow.ts'
-import { emptyTimeline, type TimelineState } from '../timeline/reducer.ts'
 
 /**
- * The session's timeline: its stored log folded in a worker (boot/log-fold.ts), then live events, applied once per
- * animation frame in a batch. Opened straight on this page, the log was folded while the app loaded, and the
- * first render already shows it. The SDK's stream reconnects on its own with Last-Event-ID; only errors the
+ * The session's timeline: its stored log as the server folded it (boot/timeline-read.ts), then live events, applied
+ * once per animation frame in a batch. Opened straight on this page, the timeline was read while the app loaded,
+ * and the first render already shows it. The SDK's stream reconnects on its own with Last-Event-ID; only errors the
  * server answers with end it.
  */
 export function useSessionTimeline(sessionId: string) {
@@ -28,10 +28,10 @@ export function useSessionTimeline(sessionId: string) {
       dispatch(batch)
     }
     const source: SessionSource = {
-      foldLog: (signal) => {
-        const fold = takeLogFold(sessionId)
-        signal.addEventListener('abort', fold.cancel, { once: true })
-        return fold.result
+      timeline: (signal) => {
+        const read = takeTimelineRead(sessionId)
+        signal.addEventListener('abort', read.cancel, { once: true })
+        return read.result
       },
       follow: (after, signal) => client.sessions.eventBatches(sessionId, { after, signal }),
     }

@@ -1,7 +1,7 @@
 import type { Session } from '@agent-ops/protocol'
+import type { Todo } from '@agent-ops/protocol/timeline'
 import { formatCount, formatDateTime, formatUsd } from '../format.ts'
 import type { FileChanges } from '../timeline/changes.ts'
-import type { Todo } from '../timeline/reducer.ts'
 import { TodoList } from './TodosPanel.tsx'
 
 interface SessionDetailsProps {

@@ -1,7 +1,7 @@
 import type { SessionStatus } from '@agent-ops/protocol'
+import type { TimelineItem } from '@agent-ops/protocol/timeline'
 import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import { Spinner } from '../components/Spinner.tsx'
-import type { TimelineItem } from '../timeline/reducer.ts'
 import { TimelineRows } from './TimelineRows.tsx'
 
 /** How close to the bottom (px) still counts as "at the bottom" for following new output. */

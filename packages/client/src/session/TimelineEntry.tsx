@@ -1,6 +1,6 @@
 import type { BootStep } from '@agent-ops/protocol'
+import type { TimelineItem } from '@agent-ops/protocol/timeline'
 import { memo } from 'react'
-import type { TimelineItem } from '../timeline/reducer.ts'
 import { workspacePath } from '../timeline/tools.ts'
 import { Markdown } from './Markdown.tsx'
 import { ToolCard } from './ToolCard.tsx'

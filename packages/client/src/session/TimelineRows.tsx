@@ -1,6 +1,6 @@
+import type { TimelineItem } from '@agent-ops/protocol/timeline'
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { type RefObject, useEffect, useState } from 'react'
-import type { TimelineItem } from '../timeline/reducer.ts'
 import { TimelineEntry } from './TimelineEntry.tsx'
 
 /** A first guess of a row's height; rows are measured once rendered. */

@@ -1,4 +1,4 @@
-import type { Todo } from '../timeline/reducer.ts'
+import type { Todo } from '@agent-ops/protocol/timeline'
 
 const marks: Record<string, string> = { completed: '✓', in_progress: '▸', cancelled: '✕' }
 

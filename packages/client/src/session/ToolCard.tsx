@@ -1,8 +1,8 @@
 import type { ToolStatus } from '@agent-ops/protocol'
+import type { ToolState } from '@agent-ops/protocol/timeline'
 import { memo, useMemo } from 'react'
 import { Spinner } from '../components/Spinner.tsx'
 import { patchOf } from '../timeline/patch.ts'
-import type { ToolState } from '../timeline/reducer.ts'
 import { editedText, quietTools, toolSummary } from '../timeline/tools.ts'
 import { LazyDiffView as DiffView } from './LazyDiffView.tsx'
 

@@ -1,6 +1,6 @@
 import type { ChangedFile } from '@agent-ops/protocol'
+import type { TimelineItem } from '@agent-ops/protocol/timeline'
 import { patchOf, toGitPatch } from './patch.ts'
-import type { TimelineItem } from './reducer.ts'
 import { editedText, workspacePath } from './tools.ts'
 
 export interface FileChanges {

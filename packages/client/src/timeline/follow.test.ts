@@ -1,7 +1,7 @@
 import type { SessionEvent, SessionEventBody } from '@agent-ops/protocol'
+import { emptyTimeline, reduceEvents, type TimelineState } from '@agent-ops/protocol/timeline'
 import { describe, expect, it } from 'vitest'
 import { followSession, reduceAction, type SessionSource } from './follow.ts'
-import { emptyTimeline, reduceEvents, type TimelineState } from './reducer.ts'
 
 const at = '2025-01-01T00:00:00.000Z'
 const delta = (seq: number, text: string): SessionEvent =>
@@ -15,10 +15,10 @@ const log = [delta(1, 'a'), delta(2, 'b'), delta(3, 'c')]
 const folded = reduceEvents(emptyTimeline, log)
 
 /** A source whose stream yields `batches`, recording where each follow started. */
-function source(foldLog: () => Promise<TimelineState>, batches: SessionEvent[][]) {
+function source(timeline: () => Promise<TimelineState>, batches: SessionEvent[][]) {
   const followedAfter: number[] = []
   const fake: SessionSource = {
-    foldLog,
+    timeline,
     async *follow(after) {
       followedAfter.push(after)
       for (const batch of batches) yield batch.filter((event) => event.seq > after)
@@ -84,7 +84,7 @@ describe('following a session', () => {
 
   it('ends with the error the stream ends with', async () => {
     const fake: SessionSource = {
-      foldLog: async () => folded,
+      timeline: async () => folded,
       // biome-ignore lint/correctness/useYield: a stream that fails before its first batch.
       async *follow() {
         throw new Error('HTTP 404')

@@ -1,10 +1,10 @@
 import type { SessionEvent } from '@agent-ops/protocol'
-import { reduceEvents, type TimelineState } from './reducer.ts'
+import { reduceEvents, type TimelineState } from '@agent-ops/protocol/timeline'
 
 /** Where a session's events come from: its stored log, folded, and the live stream (which replays the log too). */
 export interface SessionSource {
-  /** The stored log folded into a timeline (boot/log-fold.ts). */
-  foldLog(signal: AbortSignal): Promise<TimelineState>
+  /** The stored log folded into a timeline, by the server (boot/timeline-read.ts). */
+  timeline(signal: AbortSignal): Promise<TimelineState>
   /** The events after `after`, in the batches they arrive in: the stored ones, then live ones. */
   follow(after: number, signal: AbortSignal): AsyncIterable<SessionEvent[]>
 }
@@ -29,7 +29,7 @@ export async function followSession(
 ): Promise<void> {
   let after = 0
   try {
-    const state = await source.foldLog(signal)
+    const state = await source.timeline(signal)
     if (state.lastSeq > 0 && !signal.aborted) {
       handlers.folded(state)
       after = state.lastSeq

@@ -1,8 +1,8 @@
+import type { TimelineItem, ToolState } from '@agent-ops/protocol/timeline'
 import { parseDiff } from 'react-diff-view'
 import { describe, expect, it } from 'vitest'
 import { sessionChanges } from './changes.ts'
 import { patchOf, toGitPatch } from './patch.ts'
-import type { TimelineItem, ToolState } from './reducer.ts'
 import { relativizePaths, toolSummary, workspacePath } from './tools.ts'
 
 const tool = (

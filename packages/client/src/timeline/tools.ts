@@ -1,4 +1,4 @@
-import type { ToolState } from './reducer.ts'
+import type { ToolState } from '@agent-ops/protocol/timeline'
 
 /**
  * Paths as people know them: relative to the session's workspace. Tools report host paths (and OpenCode's

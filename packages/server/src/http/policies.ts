@@ -52,6 +52,7 @@ export const policies: Record<string, Policy> = {
   'DELETE /api/sessions/:id': write('owner'),
   'GET /api/sessions/:id/events': read('viewer'),
   'GET /api/sessions/:id/log': read('viewer'),
+  'GET /api/sessions/:id/timeline': read('viewer'),
   'GET /api/sessions/:id/presence': read('viewer'),
   'POST /api/sessions/:id/messages': write('collaborator'),
   'PATCH /api/sessions/:id/messages/:messageId': write('collaborator'),

@@ -1,9 +1,10 @@
-import { SessionEvent, SessionLog } from '@agent-ops/protocol'
+import { SessionEvent, SessionLog, SessionTimeline } from '@agent-ops/protocol'
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { sessionLogDocument } from '../../realtime/log-document.ts'
 import type { Presence } from '../../realtime/presence.ts'
 import type { EventBus } from '../../realtime/pubsub.ts'
 import { sessionEventStream } from '../../realtime/sse.ts'
+import { sessionTimelineDocument } from '../../realtime/timeline-document.ts'
 import type { EventLog } from '../../sessions/event-log.ts'
 import type { SessionStore } from '../../sessions/session-store.ts'
 import type { AppEnv } from '../context.ts'
@@ -38,6 +39,20 @@ const logRoute = createRoute({
   request: { params: sessionParams, query: afterQuery },
   responses: {
     200: { description: 'Stored events, in order', content: { 'application/json': { schema: SessionLog } } },
+    ...errorResponses,
+  },
+})
+
+const timelineRoute = createRoute({
+  method: 'get',
+  path: '/sessions/{id}/timeline',
+  operationId: 'session.timeline',
+  summary:
+    "The stored events folded into the session's timeline, as the web app shows it; follow /events after its lastSeq",
+  security: bearerSecurity,
+  request: { params: sessionParams },
+  responses: {
+    200: { description: 'The timeline', content: { 'application/json': { schema: SessionTimeline } } },
     ...errorResponses,
   },
 })
@@ -79,6 +94,12 @@ export function eventRoutes(deps: {
     })
     // Written a page at a time rather than with c.json(), whose typed response the route declares.
     return document as never
+  })
+  app.openapi(timelineRoute, async (c) => {
+    const { id } = c.req.valid('param')
+    await deps.store.row(id)
+    c.header('cache-control', 'no-store')
+    return c.json(await sessionTimelineDocument({ sessionId: id, log: deps.log }), 200)
   })
   return app
 }

@@ -1,6 +1,13 @@
-import type { SessionEvent, SessionEventBody } from '@agent-ops/protocol'
 import { describe, expect, it } from 'vitest'
-import { emptyTimeline, reduceEvents, reduceTimeline, totalUsage } from './reducer.ts'
+import type { SessionEvent, SessionEventBody } from './index.ts'
+import {
+  emptyTimeline,
+  fromTimelineDocument,
+  reduceEvents,
+  reduceTimeline,
+  toTimelineDocument,
+  totalUsage,
+} from './timeline.ts'
 
 const at = '2025-01-01T00:00:00.000Z'
 /** Numbers the bodies 1..n, like the server's log. */
@@ -258,6 +265,34 @@ describe('reconnect', () => {
     const full = log(delta('p1', 'a'), tool('running'), delta('p1', 'b'), delta('p2', 'x'), done('p1', 'ab'))
     const compacted = full.filter((event) => event.seq !== 3)
     expect(reduceEvents(emptyTimeline, compacted)).toEqual(reduceEvents(emptyTimeline, full))
+  })
+
+  it('folds on from a timeline sent as a document as from the one it was made of (GET /api/sessions/:id/timeline)', () => {
+    const withHeld = log(
+      ...events.map(({ type, data }) => ({ type, data }) as SessionEventBody),
+      user('u2', 'next'),
+      queue('u2'),
+    )
+    const later: SessionEvent[] = [
+      { type: 'queue.updated', data: { queue: [] }, seq: withHeld.length + 1, at },
+      { ...(delta('p1', 'late') as SessionEvent), seq: withHeld.length + 2, at },
+      { ...(tool('completed', { output: 'again' }) as SessionEvent), seq: withHeld.length + 3, at },
+    ]
+    for (let cut = 0; cut <= withHeld.length; cut++) {
+      const folded = reduceEvents(emptyTimeline, withHeld.slice(0, cut))
+      const sent = fromTimelineDocument(JSON.parse(JSON.stringify(toTimelineDocument(folded))))
+      expect(sent).toEqual(folded)
+      const rest = [...withHeld.slice(cut), ...later]
+      expect(reduceEvents(sent, rest)).toEqual(reduceEvents(folded, rest))
+    }
+    const whole = reduceEvents(emptyTimeline, withHeld)
+    expect(whole.held.size).toBe(1)
+    expect(whole.partIndex.size).toBe(2)
+  })
+
+  it('refuses a document that is not a timeline', () => {
+    for (const bad of [null, {}, { lastSeq: 1, items: [] }, { lastSeq: '1', items: [], held: [] }])
+      expect(() => fromTimelineDocument(bad)).toThrow('not a timeline document')
   })
 
   it('does not mutate the previous state', () => {

@@ -12,7 +12,10 @@ import type {
 
 /**
  * The session view's model, folded from the event log by a pure reducer: events arrive in seq order (the SDK
- * guarantees it), anything at or below the last seq seen is a duplicate and ignored.
+ * guarantees it), anything at or below the last seq seen is a duplicate and ignored. The server folds a stored log
+ * with it for a viewer's first render (`GET /api/sessions/:id/timeline`, as a TimelineDocument), and the web app
+ * folds live events onto that, so both must fold alike: this module is their one copy. Types only from the rest
+ * of the package, so importing it brings in no schema code.
  */
 export type UserItem = {
   kind: 'user'
@@ -313,4 +316,35 @@ export function totalUsage(usage: Readonly<Record<string, Usage>>): { tokens: nu
     costUsd += report.costUsd
   }
   return { tokens, costUsd }
+}
+
+/**
+ * A timeline as JSON carries it (`GET /api/sessions/:id/timeline`). The two maps travel as what they are built
+ * from: `partIndex` is rebuilt from the items, `held` is a list in the order the messages were held.
+ */
+export type TimelineDocument = Omit<TimelineState, 'items' | 'partIndex' | 'held'> & {
+  items: TimelineItem[]
+  held: UserItem[]
+}
+
+export function toTimelineDocument(state: TimelineState): TimelineDocument {
+  const { partIndex: _, items, held, ...rest } = state
+  return { ...rest, items: [...items], held: [...held.values()] }
+}
+
+/** The timeline a document holds; throws when it is not one (the caller then replays the log instead). */
+export function fromTimelineDocument(document: unknown): TimelineState {
+  const candidate = document as Partial<TimelineDocument> | null
+  if (
+    typeof candidate?.lastSeq !== 'number' ||
+    !Array.isArray(candidate.items) ||
+    !Array.isArray(candidate.held)
+  )
+    throw new Error('the session timeline is not a timeline document')
+  const { held, ...rest } = candidate as TimelineDocument
+  const partIndex = new Map<string, number>()
+  for (const [index, item] of rest.items.entries())
+    if (item.kind === 'text' || item.kind === 'reasoning' || item.kind === 'tool')
+      partIndex.set(item.partId, index)
+  return { ...rest, partIndex, held: new Map(held.map((item) => [item.messageId, item])) }
 }
