@@ -1,4 +1,5 @@
-import { SessionStatus } from '@agent-ops/protocol'
+import type { SessionStatus } from '@agent-ops/protocol'
+import { sessionStatuses } from '@agent-ops/protocol/vocabulary'
 import {
   createRootRoute,
   createRoute,
@@ -33,7 +34,7 @@ function validateDashboardSearch(search: Record<string, unknown>): DashboardSear
   const { status, whose, q } = search
   const known = status === 'all' || status === 'active' || status === 'ended'
   const result: DashboardSearch = {}
-  if (typeof status === 'string' && (known || SessionStatus.safeParse(status).success))
+  if (typeof status === 'string' && (known || (sessionStatuses as readonly string[]).includes(status)))
     result.status = status as StatusFilter
   if (whose === 'mine' || whose === 'team') result.whose = whose
   if (typeof q === 'string' && q) result.q = q

@@ -174,9 +174,6 @@ export const SessionEventBody = z.discriminatedUnion('type', [
 export type SessionEventBody = z.output<typeof SessionEventBody>
 export type SessionEventType = SessionEventBody['type']
 /** Every event type in the vocabulary, for a cheap check of a stream's events (see the SDK's follower). */
-export const sessionEventTypes: ReadonlySet<string> = new Set(
-  SessionEventBody.options.map((option) => option.shape.type.value),
-)
 export type SessionEventOf<T extends SessionEventType> = Extract<SessionEvent, { type: T }>
 
 /** An event as stored and streamed: `seq` is the per-session sequence (the SSE `id:`). */

@@ -1,30 +1,11 @@
 import { z } from 'zod'
 import { SessionRole, SessionVisibility, UserSummary } from './accounts.ts'
 import { Limits } from './limits.ts'
+import { sessionStatuses } from './vocabulary.ts'
 
-/**
- * Lifecycle states (ARCHITECTURE.md, "Session lifecycle"):
- * pending -> provisioning -> starting -> ready <-> working; ready -> hibernating -> hibernated -> resuming -> ready;
- * any -> stopping -> stopped; any -> failed.
- */
-export const SessionStatus = z.enum([
-  'pending',
-  'provisioning',
-  'starting',
-  'ready',
-  'working',
-  'hibernating',
-  'hibernated',
-  'resuming',
-  'stopping',
-  'stopped',
-  'failed',
-])
+/** Lifecycle states: vocabulary.ts. */
+export const SessionStatus = z.enum(sessionStatuses)
 export type SessionStatus = z.output<typeof SessionStatus>
-
-/** States from which the session will never run again. */
-export const terminalStatuses: readonly SessionStatus[] = ['stopped', 'failed']
-export const isTerminal = (status: SessionStatus) => terminalStatuses.includes(status)
 
 /** `provider/model`, as OpenCode names models, e.g. `anthropic/claude-sonnet-4-5`. */
 export const ModelRef = z

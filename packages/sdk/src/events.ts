@@ -1,4 +1,5 @@
-import { type SessionEvent, sessionEventTypes } from '@agent-ops/protocol'
+import type { SessionEvent } from '@agent-ops/protocol'
+import { sessionEventTypes } from '@agent-ops/protocol/vocabulary'
 import { createParser } from 'eventsource-parser'
 import { ApiError, ConnectionError, InvalidResponseError } from './errors.ts'
 import type { Transport } from './http.ts'

@@ -1,4 +1,5 @@
-import { ApiError as ApiErrorBody } from '@agent-ops/protocol'
+import type * as Protocol from '@agent-ops/protocol'
+import type { ErrorCode } from '@agent-ops/protocol'
 import { ApiError, ConnectionError, codeForStatus, InvalidResponseError } from './errors.ts'
 
 export interface TransportOptions {
@@ -8,6 +9,20 @@ export interface TransportOptions {
   /** Outside a browser: a session cookie from `signInWithPassword` (browsers send theirs themselves). */
   cookie?: string | undefined
   fetch?: typeof fetch | undefined
+  /**
+   * Whether answers are checked against the protocol's schemas (default: yes). The web app, served by the same
+   * server build it talks to, turns it off: the schemas (and zod) then never load in the browser, where building
+   * them cost more than anything else in starting the app.
+   */
+  validate?: boolean | undefined
+}
+
+/** The protocol's schemas, loaded on first use: with validation off they never are. */
+export type Schemas = typeof Protocol
+let schemas: Promise<Schemas> | undefined
+const loadSchemas = () => {
+  schemas ??= import('@agent-ops/protocol')
+  return schemas
 }
 
 export interface RequestOptions {
@@ -22,6 +37,7 @@ export class Transport {
   readonly #token: string | undefined
   readonly #cookie: string | undefined
   readonly #fetch: typeof fetch
+  readonly #validate: boolean
 
   constructor(options: TransportOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
@@ -29,6 +45,7 @@ export class Transport {
     this.#cookie = options.cookie
     // Bound so browsers do not throw "Illegal invocation" when fetch is called off `window`.
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis)
+    this.#validate = options.validate ?? true
   }
 
   url(path: string): string {
@@ -61,8 +78,13 @@ export class Transport {
     return response
   }
 
-  /** Sends a request and validates the JSON answer with a protocol schema. */
-  async json<T>(method: string, path: string, schema: Schema<T>, options: RequestOptions = {}): Promise<T> {
+  /** Sends a request and validates the JSON answer with the protocol schema `schema` picks. */
+  async json<T>(
+    method: string,
+    path: string,
+    schema: (schemas: Schemas) => Schema<T>,
+    options: RequestOptions = {},
+  ): Promise<T> {
     const response = await this.send(method, path, options)
     const url = this.url(path)
     let data: unknown
@@ -71,7 +93,8 @@ export class Transport {
     } catch {
       throw new InvalidResponseError(url, 'the body is not JSON')
     }
-    const parsed = schema.safeParse(data)
+    if (!this.#validate) return data as T
+    const parsed = schema(await loadSchemas()).safeParse(data)
     if (!parsed.success) throw new InvalidResponseError(url, summarizeIssues(parsed.error))
     return parsed.data
   }
@@ -80,9 +103,8 @@ export class Transport {
 async function toApiError(response: Response): Promise<ApiError> {
   const text = await response.text().catch(() => '')
   try {
-    const parsed = ApiErrorBody.safeParse(JSON.parse(text))
-    if (parsed.success)
-      return new ApiError(response.status, parsed.data.error.code, parsed.data.error.message)
+    const body = errorBody(JSON.parse(text))
+    if (body) return new ApiError(response.status, body.code, body.message)
   } catch {
     // Not JSON: an error page from something between us and the server.
   }
@@ -92,6 +114,15 @@ async function toApiError(response: Response): Promise<ApiError> {
     codeForStatus(response.status),
     `${reason} (${response.url || 'server'})`,
   )
+}
+
+/** The server's error body, `{"error":{"code","message"}}`, checked by hand: an error must read without zod. */
+function errorBody(data: unknown): { code: ErrorCode; message: string } | undefined {
+  const error = (data as { error?: unknown } | null)?.error as
+    | { code?: unknown; message?: unknown }
+    | undefined
+  if (typeof error?.code !== 'string' || typeof error.message !== 'string') return undefined
+  return { code: error.code as ErrorCode, message: error.message }
 }
 
 /** The part of a zod schema the SDK uses; keeps zod itself a dependency of the protocol package only. */

@@ -1,4 +1,4 @@
-import { Limits } from '@agent-ops/protocol'
+import { Limits } from '@agent-ops/protocol/vocabulary'
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useNavigate } from '@tanstack/react-router'
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react'

@@ -1,4 +1,4 @@
-import { SessionStatus } from '@agent-ops/protocol'
+import { sessionStatuses } from '@agent-ops/protocol/vocabulary'
 import type { DashboardSearch, OwnerFilter, StatusFilter } from '../router.tsx'
 
 const groups: { value: StatusFilter; label: string }[] = [
@@ -62,7 +62,7 @@ export function SessionFilters({
             </option>
           ))}
           <optgroup label="Exactly">
-            {SessionStatus.options.map((status) => (
+            {sessionStatuses.map((status) => (
               <option key={status} value={status}>
                 {status}
               </option>

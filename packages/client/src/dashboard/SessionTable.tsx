@@ -1,5 +1,5 @@
 import type { Session } from '@agent-ops/protocol'
-import { isTerminal } from '@agent-ops/protocol'
+import { isTerminal } from '@agent-ops/protocol/vocabulary'
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { Link } from '@tanstack/react-router'
 import { errorMessage } from '../api.ts'

@@ -1,5 +1,5 @@
 import type { Session } from '@agent-ops/protocol'
-import { isTerminal } from '@agent-ops/protocol'
+import { isTerminal } from '@agent-ops/protocol/vocabulary'
 import { getRouteApi } from '@tanstack/react-router'
 import { useMemo } from 'react'
 import { useApi, useErrorText } from '../auth.tsx'

@@ -1,5 +1,5 @@
 import type { MessageMode } from '@agent-ops/protocol'
-import { Limits } from '@agent-ops/protocol'
+import { Limits } from '@agent-ops/protocol/vocabulary'
 import { type KeyboardEvent, useState } from 'react'
 import { errorMessage } from '../api.ts'
 import { useApi } from '../auth.tsx'

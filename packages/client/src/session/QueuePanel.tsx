@@ -1,4 +1,5 @@
-import { Limits, type QueuedMessage } from '@agent-ops/protocol'
+import type { QueuedMessage } from '@agent-ops/protocol'
+import { Limits } from '@agent-ops/protocol/vocabulary'
 import { type KeyboardEvent, useEffect, useState } from 'react'
 import { errorMessage } from '../api.ts'
 import { useApi } from '../auth.tsx'

@@ -1,5 +1,5 @@
 import type { Session, SessionStatus } from '@agent-ops/protocol'
-import { isTerminal } from '@agent-ops/protocol'
+import { isTerminal } from '@agent-ops/protocol/vocabulary'
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { errorMessage } from '../api.ts'
 import { useApi } from '../auth.tsx'

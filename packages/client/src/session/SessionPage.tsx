@@ -1,5 +1,6 @@
-import { isTerminal, type SessionStatus } from '@agent-ops/protocol'
+import type { SessionStatus } from '@agent-ops/protocol'
 import { totalUsage } from '@agent-ops/protocol/timeline'
+import { isTerminal } from '@agent-ops/protocol/vocabulary'
 import { getRouteApi, Link } from '@tanstack/react-router'
 import { lazy, Suspense, useMemo, useRef, useState } from 'react'
 import { useErrorText } from '../auth.tsx'
