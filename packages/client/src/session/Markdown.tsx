@@ -35,6 +35,9 @@ function loadHighlighter(): void {
   )
 }
 
+/** The rehype plugins in use (none until the highlighter loaded); the same answer when rendered outside a browser. */
+const currentHighlighting = () => highlighting
+
 function subscribeHighlighter(listener: () => void): () => void {
   highlighterListeners.add(listener)
   return () => highlighterListeners.delete(listener)
@@ -49,7 +52,7 @@ const hasFencedCode = (text: string) => text.includes('```') || text.includes('~
 
 /** The agent's markdown (GitHub flavour) with highlighted code; raw HTML in it is shown as text, never run. */
 export const Markdown = memo(function Markdown({ text }: { text: string }) {
-  const plugins = useSyncExternalStore(subscribeHighlighter, () => highlighting)
+  const plugins = useSyncExternalStore(subscribeHighlighter, currentHighlighting, currentHighlighting)
   const needsHighlighter = useMemo(() => hasFencedCode(text), [text])
   useEffect(() => {
     if (needsHighlighter) loadHighlighter()
