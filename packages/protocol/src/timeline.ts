@@ -2,13 +2,12 @@ import type {
   AgentStatus,
   BootStep,
   ChangedFile,
-  MessageMode,
   QueuedMessage,
   SessionEvent,
   SessionEventOf,
-  SessionStatus,
   ToolStatus,
-} from '@agent-ops/protocol'
+} from './events.ts'
+import type { MessageMode, SessionStatus } from './session.ts'
 
 /**
  * The session view's model, folded from the event log by a pure reducer: events arrive in seq order (the SDK
