@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -19,6 +19,23 @@ describe('creating a bubblewrap sandbox', () => {
     rmSync(uidPoolDir, { recursive: true, force: true })
   })
 
+  it('makes a sandbox from a volume formatted and mounted ahead of time; a sweep leaves the spares alone', async () => {
+    const spares = join(rootDir, '.spare-volumes')
+    expect(await provider.sweep(new Set())).toEqual([]) // as at server start: spares are made in the background
+    const deadline = Date.now() + 30_000
+    while (mountsUnder(spares).length < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50))
+    const made = readdirSync(spares)
+    expect(made).toHaveLength(2)
+    expect(await provider.sweep(new Set())).toEqual([])
+    expect(readdirSync(spares)).toEqual(made)
+    for (const name of made) writeFileSync(join(spares, name, 'volume', 'made-ahead'), '')
+    const handle = await provider.create({ sessionId: 'ses_spare' })
+    expect(existsSync(join(rootDir, 'ses_spare', 'volume', 'made-ahead'))).toBe(true)
+    await provider.destroy(handle)
+    expect(mountsUnder(join(rootDir, 'ses_spare'))).toEqual([])
+  })
+
   it('leaves no directory or mount behind when no uid is free (the volume is mounted while the uid is found)', async () => {
     const first = await provider.create({ sessionId: 'ses_first' })
     expect(mountsUnder(join(rootDir, 'ses_first'))).toHaveLength(1)
@@ -26,6 +43,11 @@ describe('creating a bubblewrap sandbox', () => {
     expect(existsSync(join(rootDir, 'ses_second'))).toBe(false)
     expect(mountsUnder(join(rootDir, 'ses_second'))).toEqual([])
     await provider.destroy(first)
+    // What is left mounted is the spare volumes made for the next sandboxes, and close() removes them.
+    expect(mountsUnder(rootDir).every((point) => point.startsWith(join(rootDir, '.spare-volumes/')))).toBe(
+      true,
+    )
+    await provider.close()
     expect(mountsUnder(rootDir)).toEqual([])
   })
 })

@@ -16,7 +16,7 @@ import {
   startServerProcess,
   stopAllSessions,
 } from './harness.ts'
-import { noTraces, sandboxTraces } from './sandbox-traces.ts'
+import { noTraces, removeSandboxRoot, sandboxTraces } from './sandbox-traces.ts'
 
 /**
  * SIGKILL of the server with bubblewrap sandboxes running, then a restart: the live sandbox is re-adopted over
@@ -65,7 +65,8 @@ describe('server SIGKILL and restart with bubblewrap sandboxes', () => {
     }
     await model?.close()
     rmSync(dataDir, { recursive: true, force: true })
-    rmSync(sandboxDir, { recursive: true, force: true })
+    // The server was killed: its spare volumes are still mounted.
+    removeSandboxRoot(sandboxDir)
   })
 
   it('re-adopts, hibernates or sweeps every sandbox, and leaves no trace after the sessions stop', async () => {
@@ -93,6 +94,7 @@ describe('server SIGKILL and restart with bubblewrap sandboxes', () => {
       controlToken: 'no-such-session',
       opencodeConfig: { provider: {}, model: scriptedModelRef },
     })
+    await provider.close() // its background work (the spare volumes it refilled) is done before the server is back
     const orphanTraces = sandboxTraces(sandboxDir, orphan)
     expect(
       orphanTraces.mounts.length * orphanTraces.cgroups.length * orphanTraces.processes.length,

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { detectCgroups } from '@agent-ops/sandbox'
 import { uidPoolDir } from './harness.ts'
@@ -21,6 +22,15 @@ export function mountsUnder(dir: string): string[] {
     .split('\n')
     .map((line) => line.split(' ')[4] ?? '')
     .filter((point) => point.startsWith(`${dir}/`) || point === dir)
+}
+
+/**
+ * Removes a sandboxes' root directory that a killed server left behind: what is still mounted there (its spare
+ * volumes) is unmounted first, or the removal would fail on a busy mount point.
+ */
+export function removeSandboxRoot(dir: string) {
+  for (const point of mountsUnder(dir).reverse()) execFileSync('umount', ['-l', point])
+  rmSync(dir, { recursive: true, force: true })
 }
 
 export function sandboxTraces(sandboxDir: string, sandboxId: string): SandboxTraces {

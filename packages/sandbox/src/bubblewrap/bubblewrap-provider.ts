@@ -78,6 +78,8 @@ export class BubblewrapProvider implements SandboxProvider {
   readonly #compileCache: RunnerCompileCache
   readonly #cgroupParent: string
   #toolchainReady: Promise<string> | undefined
+  /** Sandbox directories create() prepared and no start has used yet. */
+  readonly #justPrepared = new Set<string>()
   /** Work started at server start (spare volumes, the compile cache), for close() to wait on. */
   #background: Promise<unknown> | undefined
 
@@ -105,15 +107,19 @@ export class BubblewrapProvider implements SandboxProvider {
     let made = false
     try {
       await this.#toolchain()
-      await mkdir(paths.dir, { mode: 0o711 })
-      made = true
       const image = join(paths.dir, 'volume.img')
-      // The uid (a scan of /proc) and the volume (a loop mount) do not depend on each other: side by side.
-      // Both settle before anything is cleaned up after a failure, so no mount can land in a removed directory.
+      // The uid (a scan of /proc) and the volume do not depend on each other: side by side. Both settle before
+      // anything is cleaned up after a failure, so no mount can land in a removed directory.
       const [allocated, mounted] = await Promise.allSettled([
         this.#uids.allocate(paths.dir),
         (async () => {
-          if (!(await this.#spares.take(image))) await formatVolume(image, this.#o.limits.diskBytes)
+          // A spare is a whole sandbox directory with its volume formatted and mounted: renamed into place.
+          if (await this.#spares.take(paths.dir)) made = true
+          else {
+            await mkdir(paths.dir, { mode: 0o711 })
+            made = true
+            await formatVolume(image, this.#o.limits.diskBytes)
+          }
           void this.#spares.refill()
           await mountVolume(image, paths.volume)
         })(),
@@ -122,6 +128,7 @@ export class BubblewrapProvider implements SandboxProvider {
       if (mounted.status === 'rejected') throw mounted.reason
       const uid = allocated.value
       await this.#prepare(paths, uid)
+      this.#justPrepared.add(paths.dir)
       const data: BwrapData = {
         dir: paths.dir,
         uid,
@@ -183,7 +190,8 @@ export class BubblewrapProvider implements SandboxProvider {
     if ((await this.status(handle)) === 'running') return
     const nodeDir = await this.#toolchain()
     const paths = sandboxPaths(data.dir)
-    await this.#prepare(paths, data.uid)
+    // A resume prepares again (the volume may have been unmounted, the cgroup removed); a first start need not.
+    if (!this.#justPrepared.delete(data.dir)) await this.#prepare(paths, data.uid)
     const cgroup = this.#cgroup(data.dir)
     const compileCache = await this.#compileCache.ready()
     const spec = supervisorSpec({
@@ -311,7 +319,8 @@ export class BubblewrapProvider implements SandboxProvider {
       if (!keep.has(id)) removed.add(id)
     for (const point of mountsUnder(this.#o.rootDir)) {
       const id = point.slice(this.#o.rootDir.length + 1).split('/')[0]
-      if (id && !keep.has(id)) removed.add(id)
+      // Not the spare volumes' directory: the refill below keeps or removes those.
+      if (id && !id.startsWith('.') && !keep.has(id)) removed.add(id)
     }
     for (const id of removed) await this.#destroyDir(join(this.#o.rootDir, id))
     // Run once at server start: the first session then finds a volume formatted ahead of time, and a compile
@@ -322,10 +331,10 @@ export class BubblewrapProvider implements SandboxProvider {
     return [...removed]
   }
 
-  /** Waits for the work done in the background (spare volumes, the compile cache). */
+  /** Waits for the work done in the background (the compile cache) and removes the spare volumes. */
   async close(): Promise<void> {
     await this.#background
-    await Promise.all([this.#spares.settled(), this.#compileCache.settled()])
+    await Promise.all([this.#spares.close(), this.#compileCache.settled()])
   }
 
   async #stopProcesses(data: Pick<BwrapData, 'dir' | 'uid'>) {
@@ -333,6 +342,7 @@ export class BubblewrapProvider implements SandboxProvider {
   }
 
   async #destroyDir(dir: string) {
+    this.#justPrepared.delete(dir)
     const uid = await this.#uids.find(dir)
     if (uid !== undefined) await this.#stopProcesses({ dir, uid })
     await this.#cgroup(dir).remove()

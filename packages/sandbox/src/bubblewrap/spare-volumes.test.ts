@@ -1,42 +1,83 @@
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { SpareVolumes } from './spare-volumes.ts'
+import { formatVolume, mountsUnder, mountVolume, removeVolume } from './volume.ts'
 
 const MiB = 1024 ** 2
 
-describe('SpareVolumes', () => {
+/** The file system type mounted at `point`, from this machine's mount table. */
+function fsTypeAt(point: string): string | undefined {
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const [left, right] = line.split(' - ')
+    if (left?.split(' ')[4] === point) return right?.split(' ')[0]
+  }
+  return undefined
+}
+
+describe('SpareVolumes (as root: spares are loop-mounted)', () => {
   const root = mkdtempSync(join(tmpdir(), 'aops-spares-'))
   const dir = join(root, '.spare-volumes')
-  afterAll(() => rmSync(root, { recursive: true, force: true }))
-
-  it('formats spares ahead of time and hands each out once', async () => {
-    const spares = new SpareVolumes(dir, 32 * MiB, 2)
-    expect(await spares.take(join(root, 'none.img'))).toBe(false)
-    await spares.refill()
-    expect(readdirSync(dir)).toHaveLength(2)
-    const images = [join(root, 'a.img'), join(root, 'b.img'), join(root, 'c.img')]
-    const taken = await Promise.all(images.map((image) => spares.take(image)))
-    expect(taken.filter(Boolean)).toHaveLength(2)
-    const image = images[taken.indexOf(true)]!
-    expect(statSync(image).size).toBe(32 * MiB)
-    // A real, empty ext4 file system.
-    expect(
-      execFileSync('dumpe2fs', ['-h', image], { stdio: ['ignore', 'pipe', 'ignore'] }).toString(),
-    ).toMatch(/Filesystem magic number:\s+0xEF53/)
+  afterAll(async () => {
+    for (const point of mountsUnder(root).reverse()) await removeVolume(`${point}.img`, point)
+    rmSync(root, { recursive: true, force: true })
   })
 
-  it('drops spares of another size and half-made ones, and never uses them', async () => {
-    mkdirSync(dir, { recursive: true })
-    writeFileSync(join(dir, 'partial-abc'), '')
-    writeFileSync(join(dir, `${64 * MiB}-old.img`), '')
-    const spares = new SpareVolumes(dir, 16 * MiB, 1)
-    expect(await spares.take(join(root, 'wrong-size.img'))).toBe(false)
+  it('makes spares ahead of time, formatted and mounted, and hands each out once as a sandbox directory', async () => {
+    const spares = new SpareVolumes(dir, 32 * MiB, 2)
+    expect(await spares.take(join(root, 'none'))).toBe(false)
     await spares.refill()
-    expect(readdirSync(dir)).toEqual([expect.stringMatching(new RegExp(`^${16 * MiB}-[0-9a-f]+\\.img$`))])
-    expect(existsSync(join(dir, 'partial-abc'))).toBe(false)
+    expect(readdirSync(dir)).toHaveLength(2)
+    expect(mountsUnder(dir)).toHaveLength(2)
+    const targets = [join(root, 'a'), join(root, 'b'), join(root, 'c')]
+    const taken = await Promise.all(targets.map((target) => spares.take(target)))
+    expect(taken.filter(Boolean)).toHaveLength(2)
+    expect(readdirSync(dir)).toEqual([])
+    const sandbox = targets[taken.indexOf(true)]!
+    expect(statSync(join(sandbox, 'volume.img')).size).toBe(32 * MiB)
+    // The mount moved with its directory: a real, empty ext4 file system, ready to be written.
+    expect(fsTypeAt(join(sandbox, 'volume'))).toBe('ext4')
+    expect(readdirSync(join(sandbox, 'volume'))).toEqual(['lost+found'])
+    writeFileSync(join(sandbox, 'volume', 'file'), 'data')
+    for (const target of targets.filter((_, i) => taken[i]))
+      await removeVolume(join(target, 'volume.img'), join(target, 'volume'))
+    expect(mountsUnder(root)).toEqual([])
+  })
+
+  it('unmounts and removes spares of another size, old image files and half-made ones, and never uses them', async () => {
+    mkdirSync(join(dir, 'partial-abc'), { recursive: true })
+    await formatVolume(join(dir, 'partial-abc', 'volume.img'), 16 * MiB)
+    await mountVolume(join(dir, 'partial-abc', 'volume.img'), join(dir, 'partial-abc', 'volume'))
+    mkdirSync(join(dir, `${64 * MiB}-0123ab`))
+    writeFileSync(join(dir, `${16 * MiB}-old.img`), '')
+    const spares = new SpareVolumes(dir, 16 * MiB, 1)
+    expect(await spares.take(join(root, 'wrong'))).toBe(false)
+    await spares.refill()
+    expect(readdirSync(dir)).toEqual([expect.stringMatching(new RegExp(`^${16 * MiB}-[0-9a-f]+$`))])
+    expect(mountsUnder(dir)).toEqual([join(dir, readdirSync(dir)[0]!, 'volume')])
+    await spares.close()
+  })
+
+  it('close() unmounts and removes every spare; a closed set neither refills nor hands one out', async () => {
+    const spares = new SpareVolumes(dir, 16 * MiB, 2)
+    await spares.refill()
+    expect(mountsUnder(dir)).toHaveLength(2)
+    await spares.close()
+    expect(readdirSync(dir)).toEqual([])
+    expect(mountsUnder(root)).toEqual([])
+    await spares.refill()
+    expect(readdirSync(dir)).toEqual([])
+    expect(await spares.take(join(root, 'after-close'))).toBe(false)
   })
 
   it('does not bring back a root directory removed under it', async () => {
