@@ -50,6 +50,7 @@ export async function measureSandboxStart(runs: number): Promise<{ sandbox: numb
       child.kill('SIGKILL')
     }
   } finally {
+    await provider.close() // unmounts the spare volumes it made
     rmSync(rootDir, { recursive: true, force: true })
   }
   return { sandbox, bare }
