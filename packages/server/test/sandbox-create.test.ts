@@ -23,8 +23,10 @@ describe('creating a bubblewrap sandbox', () => {
     const spares = join(rootDir, '.spare-volumes')
     expect(await provider.sweep(new Set())).toEqual([]) // as at server start: spares are made in the background
     const deadline = Date.now() + 30_000
-    while (mountsUnder(spares).length < 2 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50))
+    // Finished spares only: a spare is mounted before it is renamed from partial-* to its final name.
+    const finished = () =>
+      (existsSync(spares) ? readdirSync(spares) : []).filter((name) => /^\d+-[0-9a-f]+$/.test(name))
+    while (finished().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
     const made = readdirSync(spares)
     expect(made).toHaveLength(2)
     expect(await provider.sweep(new Set())).toEqual([])

@@ -174,6 +174,26 @@ def wait_for_loopback(sandbox_pid, timeout=5.0):
         time.sleep(0.001)
 
 
+def wait_for_last_userns(sandbox_pid, timeout=5.0):
+    """Waits until the sandbox's pid 1 is in its last user namespace (or is gone).
+
+    When bubblewrap reports the pid, the sandbox's user namespace often has no uid mapped yet, then 0 (for
+    --disable-userns, bubblewrap moves the sandbox into one more user namespace after setting it up), and only
+    then the session's uid. `exec` joins the user namespace of this pid: right after start-up, on a loaded
+    machine, it could otherwise run as uid 0 or as nobody there (still unprivileged on the host, but not the
+    session's user: the files it made, Node's cache directory names, said so)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f'/proc/{sandbox_pid}/uid_map') as mapping:
+                inside = mapping.read().split()[:1]
+            if inside and inside != ['0']:
+                return
+        except OSError:
+            return  # the sandbox died
+        time.sleep(0.001)
+
+
 CLONE_NEWNET = 0x40000000
 IP_FREEBIND = 15
 
@@ -271,7 +291,8 @@ def run(spec):
     if info and 'child-pid' in info:
         sandbox_pid = info['child-pid']
         slirp, egress = start_network(spec, sandbox_pid, log)
-        # Written last: whoever waits for the sandbox to be up finds its network in place too.
+        wait_for_last_userns(sandbox_pid)
+        # Written last: whoever waits for the sandbox to be up finds its network and user namespace in place too.
         write_file(spec['sandboxPidFile'], str(sandbox_pid))
     signal(SIGTERM, lambda *_: os.kill(child, SIGKILL))
     while True:
