@@ -59,6 +59,8 @@ type BwrapData = { dir: string; uid: number; workspaceDir: string; homeDir: stri
 const forwardPort = 4180
 /** Created in the control directory when a warm sandbox is claimed. */
 const claimFile = 'claimed'
+/** A spare volume taken by a new sandbox is replaced this long after, once that sandbox's start is done with. */
+const SPARE_REFILL_DELAY_MS = 5_000
 
 /**
  * Sandboxes isolated with bubblewrap, each under its own unprivileged host uid, in its own cgroup, on its own
@@ -120,7 +122,7 @@ export class BubblewrapProvider implements SandboxProvider {
             made = true
             await formatVolume(image, this.#o.limits.diskBytes)
           }
-          void this.#spares.refill()
+          this.#spares.refillLater(SPARE_REFILL_DELAY_MS)
           await mountVolume(image, paths.volume)
         })(),
       ])

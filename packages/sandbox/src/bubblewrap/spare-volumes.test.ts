@@ -80,6 +80,26 @@ describe('SpareVolumes (as root: spares are loop-mounted)', () => {
     expect(await spares.take(join(root, 'after-close'))).toBe(false)
   })
 
+  it('refillLater() refills once after its delay, however often asked meanwhile; close() cancels it', async () => {
+    const spares = new SpareVolumes(dir, 16 * MiB, 1)
+    const made = () =>
+      (existsSync(dir) ? readdirSync(dir) : []).filter((name) => !name.startsWith('partial-'))
+    spares.refillLater(300)
+    spares.refillLater(0) // already scheduled: changes nothing
+    await new Promise((r) => setTimeout(r, 100))
+    expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]) // not even begun
+    const deadline = Date.now() + 20_000
+    while (made().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    await spares.settled()
+    expect(made()).toHaveLength(1)
+    await spares.close()
+    const later = new SpareVolumes(dir, 16 * MiB, 1)
+    later.refillLater(50)
+    await later.close()
+    await new Promise((r) => setTimeout(r, 200))
+    expect(readdirSync(dir)).toEqual([])
+  })
+
   it('does not bring back a root directory removed under it', async () => {
     const gone = join(root, 'removed', '.spare-volumes')
     await new SpareVolumes(gone, 16 * MiB).refill()

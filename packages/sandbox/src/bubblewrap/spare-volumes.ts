@@ -19,6 +19,7 @@ export class SpareVolumes {
   readonly #sizeBytes: number
   readonly #count: number
   #refilling: Promise<void> | undefined
+  #refillTimer: NodeJS.Timeout | undefined
   #closed = false
 
   constructor(dir: string, sizeBytes: number, count = 2) {
@@ -53,6 +54,19 @@ export class SpareVolumes {
     return this.#refilling
   }
 
+  /**
+   * Refills in `delayMs`, once however often asked meanwhile. For a spare just taken by a start: a refill runs four
+   * commands from the server's process and mounts a volume, which must not compete with that start's own work.
+   */
+  refillLater(delayMs: number): void {
+    if (this.#closed || this.#refillTimer) return
+    this.#refillTimer = setTimeout(() => {
+      this.#refillTimer = undefined
+      void this.refill()
+    }, delayMs)
+    this.#refillTimer.unref()
+  }
+
   /** Resolves once the refill in progress, if any, is done. */
   async settled(): Promise<void> {
     await this.#refilling
@@ -61,6 +75,7 @@ export class SpareVolumes {
   /** Stops refilling and removes every spare: unmounted, image deleted. */
   async close(): Promise<void> {
     this.#closed = true
+    clearTimeout(this.#refillTimer)
     await this.#refilling
     for (const name of await readdir(this.#dir).catch(() => [] as string[]))
       await discard(join(this.#dir, name))
