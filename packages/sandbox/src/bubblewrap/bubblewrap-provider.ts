@@ -26,7 +26,13 @@ import {
   supervisorSpec,
 } from './sandbox-spec.ts'
 import { SpareVolumes } from './spare-volumes.ts'
-import { execInSandbox, startSupervisor, stopSandbox, supervisorRunning } from './supervisor.ts'
+import {
+  execInSandbox,
+  startSupervisor,
+  stopSandbox,
+  supervisorRunning,
+  supervisorZygote,
+} from './supervisor.ts'
 import { UidPool, type UidRange } from './uid-pool.ts'
 import { formatVolume, mountsUnder, mountVolume, removeVolume } from './volume.ts'
 
@@ -77,6 +83,7 @@ export class BubblewrapProvider implements SandboxProvider {
   readonly #o: BubblewrapProviderOptions & Required<Omit<BubblewrapProviderOptions, 'panelIdleMs'>>
   readonly #uids: UidPool
   readonly #spares: SpareVolumes
+  readonly #zygote = supervisorZygote()
   readonly #compileCache: RunnerCompileCache
   readonly #cgroupParent: string
   #toolchainReady: Promise<string> | undefined
@@ -229,7 +236,7 @@ export class BubblewrapProvider implements SandboxProvider {
     }
     if (launch.waitForClaim) env.AGENT_OPS_CLAIM_FILE = `${inside.control}/${claimFile}`
     try {
-      await startSupervisor(paths, env)
+      await startSupervisor(paths, env, this.#zygote)
     } catch (error) {
       await this.#stopProcesses(data)
       throw error
@@ -325,16 +332,18 @@ export class BubblewrapProvider implements SandboxProvider {
       if (id && !id.startsWith('.') && !keep.has(id)) removed.add(id)
     }
     for (const id of removed) await this.#destroyDir(join(this.#o.rootDir, id))
-    // Run once at server start: the first session then finds a volume formatted ahead of time, and a compile
-    // cache of the runner as it is now.
+    // Run once at server start: the first session then finds a volume formatted ahead of time, a compile cache
+    // of the runner as it is now, and a zygote to fork its supervisor.
+    this.#zygote.warm()
     this.#background = this.#toolchain()
       .then(() => Promise.all([this.#spares.refill(), this.#compileCache.seed()]))
       .catch(() => {}) // both are optimisations; sessions start without them
     return [...removed]
   }
 
-  /** Waits for the work done in the background (the compile cache) and removes the spare volumes. */
+  /** Waits for the work done in the background (the compile cache), removes the spare volumes, ends the zygote. */
   async close(): Promise<void> {
+    this.#zygote.close()
     await this.#background
     await Promise.all([this.#spares.close(), this.#compileCache.settled()])
   }

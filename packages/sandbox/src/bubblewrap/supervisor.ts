@@ -7,28 +7,43 @@ import { SandboxError } from '../provider.ts'
 import type { SandboxCgroup } from './cgroups.ts'
 import { childrenOf, isAlive, kill, killUid, waitForExit } from './process-tools.ts'
 import type { SandboxPaths } from './sandbox-spec.ts'
+import { SupervisorZygote } from './supervisor-zygote.ts'
 
 /** Debian's python3, where python3-seccomp installs libseccomp's bindings (not a pyenv or venv one). */
 const systemPython = '/usr/bin/python3'
 const supervisorScript = fileURLToPath(new URL('./supervisor.py', import.meta.url))
 
+/** The provider's zygote (supervisor-zygote.ts): forks supervisors from a python3 that is already running. */
+export function supervisorZygote(): SupervisorZygote {
+  return new SupervisorZygote(systemPython, supervisorScript)
+}
+
 /**
  * Starts the sandbox's supervisor (supervisor.py, with the spec already written) in a session of its own, so
- * the sandbox outlives the server; resolves once bubblewrap reports the sandbox's pid 1 (milliseconds).
- * `env` is the runner's environment: it goes to the supervisor's root-only environment, never onto a command line.
+ * the sandbox outlives the server; resolves once bubblewrap reports the sandbox's pid 1 (milliseconds). Forked by
+ * `zygote` when it can, else spawned here. `env` is the runner's environment: it goes to the supervisor's
+ * root-only environment (through the zygote's stdin, a pipe), never onto a command line.
  */
-export async function startSupervisor(paths: SandboxPaths, env: Record<string, string>): Promise<void> {
+export async function startSupervisor(
+  paths: SandboxPaths,
+  env: Record<string, string>,
+  zygote?: SupervisorZygote,
+): Promise<void> {
   await rm(paths.exit, { force: true })
-  const child = spawn(systemPython, ['-I', '-S', supervisorScript, 'run', paths.spec], {
-    detached: true,
-    stdio: 'ignore',
-    env,
-  })
-  await new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve)
-    child.once('error', (cause) => reject(new SandboxError('permanent', 'cannot run python3', { cause })))
-  })
-  child.unref()
+  // `lost`: the zygote may have forked it; spawning another could start the sandbox twice. The wait below decides.
+  const forked = zygote ? await zygote.fork(paths.spec, env) : 'unavailable'
+  if (forked === 'unavailable') {
+    const child = spawn(systemPython, ['-I', '-S', supervisorScript, 'run', paths.spec], {
+      detached: true,
+      stdio: 'ignore',
+      env,
+    })
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve)
+      child.once('error', (cause) => reject(new SandboxError('permanent', 'cannot run python3', { cause })))
+    })
+    child.unref()
+  }
   const deadline = Date.now() + 10_000
   while (Date.now() < deadline) {
     if ((await readPidFile(paths.sandboxPid)) !== undefined) return

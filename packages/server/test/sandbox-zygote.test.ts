@@ -1,0 +1,75 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { RunnerLaunch, SandboxHandle } from '@agent-ops/sandbox'
+import { afterAll, describe, expect, it } from 'vitest'
+import { bubblewrapProvider } from './harness.ts'
+
+// No server to connect to: the runner keeps retrying, which is all these tests need of it.
+const launch: RunnerLaunch = {
+  controlUrl: 'ws+unix:///run/agent-ops/control.sock:/internal/runner',
+  controlToken: 'zygote-test-control-token',
+  opencodeConfig: { provider: {}, model: 'openai-compatible/scripted-model' },
+}
+
+const statusField = (pid: number, field: string) =>
+  Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
+const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')
+/** The session id of `pid` (field 6 of /proc/PID/stat, after the command name in parentheses). */
+const sessionOf = (pid: number) =>
+  Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[3])
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('supervisors are forked by a zygote, not by the server (as root)', () => {
+  const rootDir = mkdtempSync(join(tmpdir(), 'aops-zygote-'))
+  const provider = bubblewrapProvider(rootDir)
+  const handles: SandboxHandle[] = []
+  afterAll(async () => {
+    for (const handle of handles) await provider.destroy(handle)
+    await provider.close()
+    rmSync(rootDir, { recursive: true, force: true })
+  })
+
+  async function startOne(sessionId: string) {
+    const handle = await provider.create({ sessionId })
+    handles.push(handle)
+    await provider.start(handle, launch)
+    const supervisor = Number(readFileSync(join(rootDir, sessionId, 'supervisor.pid'), 'utf8'))
+    return { handle, supervisor, parent: statusField(supervisor, 'PPid') }
+  }
+
+  it('forks each supervisor, in a session of its own, with no secret on a command line or in its own environment', async () => {
+    await provider.sweep(new Set()) // as at server start: the zygote is started ahead of the first session
+    const first = await startOne('ses_zygote_a')
+    expect(first.parent).not.toBe(process.pid)
+    expect(cmdline(first.parent)).toMatch(/supervisor\.py zygote $/)
+    expect(sessionOf(first.supervisor)).toBe(first.supervisor)
+    expect(cmdline(first.supervisor)).not.toContain(launch.controlToken)
+    expect(readFileSync(`/proc/${first.parent}/environ`, 'utf8')).not.toContain(launch.controlToken)
+    // The runner got its environment all the same (it is what connects, with that token, to the server).
+    const env = await provider.exec(first.handle, ['sh', '-c', "tr '\\0' '\\n' < /proc/2/environ"])
+    expect(env.stdout).toContain(`AGENT_OPS_CONTROL_TOKEN=${launch.controlToken}\n`)
+
+    // A zygote that died is started again by the next start.
+    process.kill(first.parent, 'SIGKILL')
+    const second = await startOne('ses_zygote_b')
+    expect(second.parent).not.toBe(first.parent)
+    expect(cmdline(second.parent)).toMatch(/supervisor\.py zygote $/)
+    expect(await provider.status(first.handle)).toBe('running')
+
+    // Closing the provider (as a server stopping) ends the zygote; the sandboxes go on, to be re-adopted.
+    await provider.close()
+    const deadline = Date.now() + 5_000
+    while (alive(second.parent) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    expect(alive(second.parent)).toBe(false)
+    expect(await provider.status(first.handle)).toBe('running')
+    expect(await provider.status(second.handle)).toBe('running')
+  }, 120_000)
+})
