@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { writeFileSync } from 'node:fs'
+import { closeSync, openSync, readSync, writeFileSync } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from './log.ts'
@@ -69,7 +68,7 @@ export class OpencodeProcess {
   }
 
   static async start(opts: OpencodeProcessOptions): Promise<OpencodeProcess> {
-    const password = randomBytes(24).toString('base64url')
+    const password = randomPassword()
     opts.log.addSecret(password)
     const child = spawn(opts.binary, ['serve', '--port', '0', '--hostname', '127.0.0.1'], {
       cwd: opts.cwd,
@@ -141,6 +140,21 @@ function warmUpInstance(url: string, authorization: string, directory: string) {
   })
     .then((response) => response.body?.cancel())
     .catch(() => {})
+}
+
+/**
+ * 24 bytes from the kernel's random source, as base64url. Not node:crypto's randomBytes: this module is loaded on
+ * the way to OpenCode's spawn (early-start.ts), and importing node:crypto there cost ~6 ms of every session start.
+ */
+function randomPassword(): string {
+  const bytes = Buffer.alloc(24)
+  const fd = openSync('/dev/urandom', 'r')
+  try {
+    if (readSync(fd, bytes) !== bytes.length) throw new Error('short read from /dev/urandom')
+  } finally {
+    closeSync(fd)
+  }
+  return bytes.toString('base64url')
 }
 
 /** Rejects when `signal` aborts (never settles without one). */

@@ -45,6 +45,23 @@ describe('startOpencodeEarly', () => {
     await started?.catch(() => {})
   })
 
+  it('is reached through light modules only: the entry point loads no node:crypto before the spawn', async () => {
+    // ESM loads all of main.ts's static imports before its first line runs; each built-in added there delays
+    // OpenCode's spawn by its load time (node:crypto: ~6 ms). Node lists the built-ins it loaded.
+    const script = `
+      await Promise.all(['../src/early-start.ts', '../src/llm-forward.ts', '../src/log.ts'].map((m) => import(new URL(m, ${JSON.stringify(import.meta.url)}).href)))
+      console.log(JSON.stringify(process.moduleLoadList))`
+    const child = spawn(process.execPath, ['--input-type=module', '--eval', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let output = ''
+    child.stdout.on('data', (chunk) => (output += chunk))
+    await new Promise((resolve) => child.once('close', resolve))
+    const loaded = JSON.parse(output) as string[]
+    expect(loaded).toContain('NativeModule child_process') // the list is what this test thinks it is
+    expect(loaded.filter((name) => /^NativeModule (crypto|internal\/crypto)/.test(name))).toEqual([])
+  })
+
   it('starts nothing when the environment is incomplete (the runner reports it)', () => {
     const started = startOpencodeEarly(
       { AGENT_OPS_WORKSPACE: '/workspace' },
