@@ -15,7 +15,7 @@ import fcntl
 import os
 import sys
 import time
-from _signal import SIGKILL, SIGTERM, signal
+from _signal import SIG_DFL, SIG_IGN, SIGCHLD, SIGKILL, SIGTERM, signal
 
 # Only what every start needs before bubblewrap runs is imported up here: a session's boot waits for this
 # process. ctypes, socket and subprocess (~20 ms of imports) are imported where they are used, after that; json
@@ -156,7 +156,20 @@ def start_network(spec, sandbox_pid, log):
     return None, None
 
 
-def wait_for_loopback(sandbox_pid, timeout=5.0):
+def wait_for_proc_file(sandbox_pid, name, ready, timeout=5.0):
+    """Polls /proc/<sandbox_pid>/<name> until ready(its text) holds, the sandbox is gone, or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f'/proc/{sandbox_pid}/{name}') as handle:
+                if ready(handle.read()):
+                    return
+        except OSError:
+            return  # the sandbox died: nothing to wait for
+        time.sleep(0.001)
+
+
+def wait_for_loopback(sandbox_pid):
     """Waits until bubblewrap has given the sandbox's loopback its address (or the sandbox is gone).
 
     slirp4netns --configure brings `lo` up, which makes the kernel add 127.0.0.1 itself; bubblewrap then adds
@@ -164,18 +177,10 @@ def wait_for_loopback(sandbox_pid, timeout=5.0):
     after it reports the sandbox's pid, so this is milliseconds, but a loaded machine can let slirp4netns win.
     The address shows in the namespace's routing table as soon as it exists (the interface need not be up yet,
     and bringing it up twice is harmless)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with open(f'/proc/{sandbox_pid}/net/fib_trie') as table:
-                if '127.0.0.1' in table.read():
-                    return
-        except OSError:
-            return  # the sandbox died: nothing to configure
-        time.sleep(0.001)
+    wait_for_proc_file(sandbox_pid, 'net/fib_trie', lambda table: '127.0.0.1' in table)
 
 
-def wait_for_last_userns(sandbox_pid, timeout=5.0):
+def wait_for_last_userns(sandbox_pid):
     """Waits until the sandbox's pid 1 is in its last user namespace (or is gone).
 
     When bubblewrap reports the pid, the sandbox's user namespace often has no uid mapped yet, then 0 (for
@@ -183,16 +188,7 @@ def wait_for_last_userns(sandbox_pid, timeout=5.0):
     then the session's uid. `exec` joins the user namespace of this pid: right after start-up, on a loaded
     machine, it could otherwise run as uid 0 or as nobody there (still unprivileged on the host, but not the
     session's user: the files it made, Node's cache directory names, said so)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with open(f'/proc/{sandbox_pid}/uid_map') as mapping:
-                inside = mapping.read().split()[:1]
-            if inside and inside != ['0']:
-                return
-        except OSError:
-            return  # the sandbox died
-        time.sleep(0.001)
+    wait_for_proc_file(sandbox_pid, 'uid_map', lambda mapping: mapping.split()[:1] not in ([], ['0']))
 
 
 CLONE_NEWNET = 0x40000000
@@ -408,7 +404,6 @@ def zygote():
     A request is a line on stdin, {"spec": PATH, "env": {...}}, answered on stdout by the new supervisor's pid. The
     supervisor goes on exactly as `run SPEC` with that environment would, in a session of its own. At EOF on stdin
     (the server stopped or died) this process ends; the supervisors it forked go on."""
-    from _signal import SIG_DFL, SIG_IGN, SIGCHLD
     signal(SIGCHLD, SIG_IGN)  # the kernel reaps the supervisors
     pending = b''
     while True:
