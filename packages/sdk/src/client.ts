@@ -97,6 +97,8 @@ export function createClient(options: ClientOptions) {
       send: (id: string, input: SendMessageInput) =>
         transport.json('POST', `${sessionPath(id)}/messages`, (s) => s.SendMessageResult, { body: input }),
       abort: (id: string) => transport.json('POST', `${sessionPath(id)}/abort`, (s) => s.AbortResult),
+      /** Wakes a hibernated session without a message (409 if it is not hibernated). */
+      resume: (id: string) => transport.json('POST', `${sessionPath(id)}/resume`, (s) => s.Session),
       /** The prompt queue: a message can be edited or removed until the agent takes it (then: 409). */
       queue: {
         edit: (id: string, messageId: string, input: EditQueuedMessageInput) =>

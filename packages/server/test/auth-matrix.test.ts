@@ -93,6 +93,10 @@ const matrix: Record<string, Row> = {
   'PATCH /api/sessions/:id/messages/:messageId': { allow: sessionCollaborators, body: {} },
   'DELETE /api/sessions/:id/messages/:messageId': { allow: sessionCollaborators },
   'POST /api/sessions/:id/abort': { allow: sessionCollaborators },
+  'POST /api/sessions/:id/resume': {
+    allow: sessionCollaborators,
+    why: 'allowed callers get 409: the session in this test is not hibernated',
+  },
   'POST /api/sessions/:id/join': {
     allow: ['owner', 'collaborator', 'admin', 'adminKeyWrite', 'adminKeyAdmin'],
     why: 'private session: viewers are refused by the handler (not joinable); others already have more access (409)',

@@ -44,10 +44,10 @@ export function SessionTable({ sessions }: { sessions: Session[] }) {
 function SessionRow({ session }: { session: Session }) {
   const { client, me } = useApi()
   const queryClient = useQueryClient()
-  const stop = useMutation({
-    mutationFn: () => client.sessions.stop(session.id),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: sessionListKey }),
-  })
+  const refresh = () => queryClient.invalidateQueries({ queryKey: sessionListKey })
+  const stop = useMutation({ mutationFn: () => client.sessions.stop(session.id), onSettled: refresh })
+  const resume = useMutation({ mutationFn: () => client.sessions.resume(session.id), onSettled: refresh })
+  const canWrite = session.access === 'owner' || session.access === 'collaborator'
   return (
     <tr>
       <td className="title-cell">
@@ -78,6 +78,17 @@ function SessionRow({ session }: { session: Session }) {
         </time>
       </td>
       <td className="actions">
+        {canWrite && session.status === 'hibernated' && (
+          <button
+            type="button"
+            className="small"
+            disabled={resume.isPending}
+            onClick={() => resume.mutate()}
+            aria-label={`Resume ${session.title}`}
+          >
+            {resume.isPending ? 'Resuming…' : 'Resume'}
+          </button>
+        )}
         {session.access === 'owner' && !isTerminal(session.status) && session.status !== 'stopping' && (
           <button
             type="button"
@@ -89,9 +100,9 @@ function SessionRow({ session }: { session: Session }) {
             {stop.isPending ? 'Stopping…' : 'Stop'}
           </button>
         )}
-        {stop.error && (
+        {(stop.error ?? resume.error) && (
           <span className="notice-error-text" role="alert">
-            {errorMessage(stop.error)}
+            {errorMessage(stop.error ?? resume.error)}
           </span>
         )}
       </td>

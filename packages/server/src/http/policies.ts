@@ -58,6 +58,7 @@ export const policies: Record<string, Policy> = {
   'PATCH /api/sessions/:id/messages/:messageId': write('collaborator'),
   'DELETE /api/sessions/:id/messages/:messageId': write('collaborator'),
   'POST /api/sessions/:id/abort': write('collaborator'),
+  'POST /api/sessions/:id/resume': write('collaborator'),
   'POST /api/sessions/:id/join': write('viewer'),
   'GET /api/sessions/:id/participants': read('viewer'),
   'PUT /api/sessions/:id/participants/:userId': write('owner'),

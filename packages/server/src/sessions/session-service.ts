@@ -111,9 +111,7 @@ export class SessionService {
     const decision = decideMessage(row.status as SessionStatus, input.mode)
     if (decision.action === 'reject') throw conflict(`cannot send a message: ${decision.reason}`)
     const resume = row.status === 'hibernated'
-    // Waking a session takes its memory back: the machine's budget applies (not the per-person limit,
-    // which a person could otherwise never get under by letting sessions hibernate).
-    if (resume) await this.#d.admission.admit(actor.id, async () => {}, { countsAgainstUser: false })
+    if (resume) await this.#admitWake(actor)
     const messageId = newId('msg')
     await queue.enqueue({
       id: messageId,
@@ -132,6 +130,24 @@ export class SessionService {
     else if (resume) void this.#d.sandbox.resume(id)
     else void dispatcher.kick(id)
     return { messageId, queued: decision.queued }
+  }
+
+  /** Wakes a hibernated session without a message: its agent comes back, ready, with the conversation kept. */
+  async resume(id: string, actor: Actor): Promise<Session> {
+    const row = await this.#d.store.row(id)
+    if (row.status !== 'hibernated')
+      throw conflict(`cannot resume: the session is ${row.status}, not hibernated`)
+    await this.#admitWake(actor)
+    void this.#d.sandbox.resume(id)
+    return this.#d.store.get(id)
+  }
+
+  /**
+   * Waking a session takes its memory back: the machine's budget applies (not the per-person limit, which a person
+   * could otherwise never get under by letting sessions hibernate).
+   */
+  #admitWake(actor: Actor): Promise<void> {
+    return this.#d.admission.admit(actor.id, async () => {}, { countsAgainstUser: false })
   }
 
   /** Changes the text of a message still waiting in the queue (a conflict once the agent has it). */

@@ -69,6 +69,15 @@ const routes = {
     request: { params: SessionParams, body: jsonBody(SendMessageInput) },
     responses: { 202: json(SendMessageResult, 'Accepted'), ...errorResponses },
   }),
+  resume: createRoute({
+    method: 'post',
+    path: '/sessions/{id}/resume',
+    operationId: 'session.resume',
+    summary: 'Wake a hibernated session without sending it a message (409 if it is not hibernated)',
+    security: bearerSecurity,
+    request: { params: SessionParams },
+    responses: { 202: json(Session, 'The session, waking up'), ...errorResponses },
+  }),
   abort: createRoute({
     method: 'post',
     path: '/sessions/{id}/abort',
@@ -128,6 +137,10 @@ export function sessionRoutes({ sessions, access, audit }: SessionRoutesDeps) {
   app.openapi(routes.send, async (c) => {
     const result = await sessions.send(c.req.valid('param').id, c.req.valid('json'), c.get('actor'))
     return c.json(result, 202)
+  })
+  app.openapi(routes.resume, async (c) => {
+    const session = await sessions.resume(c.req.valid('param').id, c.get('actor'))
+    return c.json({ ...session, access: c.get('sessionRole') }, 202)
   })
   app.openapi(routes.abort, async (c) => c.json(await sessions.abort(c.req.valid('param').id), 202))
   return app
