@@ -22,6 +22,7 @@ export async function measureSandboxStart(runs: number): Promise<{ sandbox: numb
   const provider = new BubblewrapProvider({
     rootDir,
     runnerEntry,
+    runnerLauncher: fileURLToPath(import.meta.resolve('@agent-ops/runner/launcher')),
     appRoot: dirname(dirname(dirname(dirname(runnerEntry)))),
     uidRange: { first: 900_000, count: 10_000 },
     // The machine-wide record, as every server on this machine uses.

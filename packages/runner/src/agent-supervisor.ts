@@ -20,7 +20,7 @@ import {
   resolveOpencodeBinary,
   xdgDirs,
 } from './opencode-config.ts'
-import { type OpencodeExit, OpencodeProcess } from './opencode-process.ts'
+import { describeExit, loadFetch, type OpencodeExit, OpencodeProcess } from './opencode-process.ts'
 import { type OpencodeSnapshot, reconcile, seed } from './reconcile.ts'
 import { readRunnerState, writeRunnerState } from './state-file.ts'
 
@@ -52,7 +52,7 @@ const RESTART_DELAY_MS = 200
 
 const exitedEarly = (proc: OpencodeProcess) =>
   proc.exited.then(({ code, signal }) => {
-    throw new Error(`OpenCode exited during start-up (code ${code}, signal ${signal})`)
+    throw new Error(`OpenCode exited during start-up${describeExit({ code, signal })}`)
   })
 
 const stopped = (signal: AbortSignal) =>
@@ -186,6 +186,7 @@ export class AgentSupervisor {
     const prestarted = this.#prestarted
     // Only the first launch adopts it; a restart after a crash starts OpenCode anew.
     this.#prestarted = undefined
+    void loadFetch()
     const proc = prestarted ? await prestarted : await this.#startOpencode()
     this.#version = proc.version
     log.info('OpenCode started', { pid: proc.pid, url: proc.url, version: proc.version })
@@ -321,7 +322,7 @@ export class AgentSupervisor {
     if (running.proc.stopping || this.#stopping) return
     this.#current = undefined
     this.#running = this.#pendingRunning()
-    const reason = `OpenCode exited unexpectedly (code ${exit.code}, signal ${exit.signal})`
+    const reason = `OpenCode exited unexpectedly${describeExit(exit)}`
     this.#opts.log.error(reason)
     this.#launching = this.#recover(reason)
     await this.#launching

@@ -1,12 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { closeSync, openSync, readSync, writeFileSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from './log.ts'
 
 /**
- * One `opencode serve` process: started in its own process group (its pgid goes to a pid file so the
- * provider can kill it if the runner dies), ready once it printed its URL and answers /global/health.
+ * One `opencode serve` process, in its own process group (its pgid goes to a pid file so the provider can kill it
+ * if the runner dies), ready once it printed its URL and answers /global/health. Either started here, as the
+ * runner's child, or adopted: started by the sandbox's launcher (launch-opencode.sh) before the runner.
  */
 
 export type OpencodeProcessOptions = {
@@ -21,13 +22,49 @@ export type OpencodeProcessOptions = {
   signal?: AbortSignal
 }
 
+/** An OpenCode the launcher started: what it passed to the runner (AGENT_OPS_OPENCODE_*). */
+export type AdoptOptions = {
+  pid: number
+  password: string
+  /** The file OpenCode's stdout and stderr go to. */
+  outputFile: string
+  /** Its working directory: the directory the instance is warmed up for. */
+  cwd: string
+  pidFile: string
+  log: Logger
+  startTimeoutMs?: number
+  signal?: AbortSignal
+}
+
+/** Both null for an adopted process: its parent (the sandbox's init) got its status, not the runner. */
 export type OpencodeExit = { code: number | null; signal: NodeJS.Signals | null }
+
+/** " (code 1)", " (signal SIGKILL)", or nothing when the status is not known. */
+export function describeExit({ code, signal }: OpencodeExit): string {
+  if (signal) return ` (signal ${signal})`
+  return code === null ? '' : ` (code ${code})`
+}
 
 export const OPENCODE_USERNAME = 'opencode'
 const DEFAULT_START_TIMEOUT_MS = 60_000
 const STOP_GRACE_MS = 3_000
 const HEALTH_POLL_MS = 50
 const OUTPUT_TAIL_CHARS = 8_192
+/** How often an adopted OpenCode's output file is read for its URL, and its /proc entry for its exit. */
+const OUTPUT_POLL_MS = 5
+const EXIT_POLL_MS = 100
+const EXIT_POLL_STOPPING_MS = 10
+
+/** What start() and adopt() share: the process, whoever's child it is. */
+type Tracked = {
+  pid: number
+  exited: Promise<OpencodeExit>
+  running(): boolean
+  /** Last few KB of its output, for failure messages. */
+  output(): string
+  /** Faster exit detection while a stop waits for it (adopted processes are polled). */
+  stopping?(): void
+}
 
 export class OpencodeProcess {
   readonly url: string
@@ -36,30 +73,29 @@ export class OpencodeProcess {
   readonly version: string
   /** Resolves when the process has exited, for whatever reason. */
   readonly exited: Promise<OpencodeExit>
-  readonly #child: ChildProcess
+  readonly #process: Tracked
   readonly #pidFile: string
   #stopping = false
 
   private constructor(init: {
-    child: ChildProcess
+    process: Tracked
     url: string
     password: string
     version: string
-    exited: Promise<OpencodeExit>
     pidFile: string
   }) {
-    this.#child = init.child
+    this.#process = init.process
     this.url = init.url
     this.password = init.password
-    this.pid = init.child.pid ?? -1
+    this.pid = init.process.pid
     this.version = init.version
-    this.exited = init.exited
+    this.exited = init.process.exited
     this.#pidFile = init.pidFile
   }
 
   /** Basic auth for every request to `url`. */
   get authorization(): string {
-    return `Basic ${Buffer.from(`${OPENCODE_USERNAME}:${this.password}`).toString('base64')}`
+    return authorizationFor(this.password)
   }
 
   /** True once stop() was called: an exit after that is not a crash. */
@@ -92,8 +128,13 @@ export class OpencodeProcess {
         resolve({ code: null, signal: null })
       })
     })
+    const tracked: Tracked = {
+      pid: child.pid ?? -1,
+      exited,
+      running: () => child.exitCode === null && child.signalCode === null,
+      output: () => output,
+    }
     const pidFile = opts.pidFile
-    const stopEarly = () => killGroup(child, exited, 0).then(() => removePidFile(pidFile, child.pid))
     try {
       if (child.pid === undefined) {
         await exited
@@ -106,24 +147,78 @@ export class OpencodeProcess {
       // A dead group's id may be reused: the file must never outlive the process.
       void exited.then(() => removePidFile(pidFile, child.pid))
       const deadline = Date.now() + (opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS)
-      const aborted = abortion(opts.signal)
-      const url = await Promise.race([waitForUrl(child, () => output, exited, deadline), aborted])
-      warmUpInstance(url, authorizationFor(password), opts.cwd)
-      const version = await Promise.race([
-        waitForHealth(url, authorizationFor(password), exited, deadline),
-        aborted,
+      const url = await Promise.race([
+        waitForUrl(child, () => output, exited, deadline),
+        abortion(opts.signal),
       ])
-      return new OpencodeProcess({ child, url, password, version, exited, pidFile })
+      return await OpencodeProcess.#ready(tracked, {
+        url,
+        password,
+        cwd: opts.cwd,
+        pidFile,
+        deadline,
+        signal: opts.signal,
+      })
     } catch (error) {
-      await stopEarly()
+      await killGroup(tracked, 0)
+      await removePidFile(pidFile, child.pid)
       throw error
     }
+  }
+
+  /**
+   * Takes over an OpenCode the launcher started (launch-opencode.sh). It is not this process's child: its exit is
+   * seen in /proc, its output read from its file.
+   */
+  static async adopt(opts: AdoptOptions): Promise<OpencodeProcess> {
+    opts.log.addSecret(opts.password)
+    const tracked = watchProcess(opts.pid, opts.outputFile)
+    void tracked.exited.then(() => removePidFile(opts.pidFile, opts.pid))
+    try {
+      const deadline = Date.now() + (opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS)
+      const url = await Promise.race([
+        waitForUrlInFile(opts.outputFile, tracked, deadline),
+        abortion(opts.signal),
+      ])
+      return await OpencodeProcess.#ready(tracked, { ...opts, url, deadline })
+    } catch (error) {
+      await killGroup(tracked, 0)
+      await removePidFile(opts.pidFile, opts.pid)
+      throw error
+    }
+  }
+
+  /** From its URL to ready: healthy, with its instance for `cwd` being set up meanwhile. */
+  static async #ready(
+    tracked: Tracked,
+    opts: {
+      url: string
+      password: string
+      cwd: string
+      pidFile: string
+      deadline: number
+      signal?: AbortSignal
+    },
+  ): Promise<OpencodeProcess> {
+    const authorization = authorizationFor(opts.password)
+    warmUpInstance(opts.url, authorization, opts.cwd)
+    const version = await Promise.race([
+      waitForHealth(opts.url, authorization, tracked.exited, opts.deadline),
+      abortion(opts.signal),
+    ])
+    return new OpencodeProcess({
+      process: tracked,
+      url: opts.url,
+      password: opts.password,
+      version,
+      pidFile: opts.pidFile,
+    })
   }
 
   /** SIGTERM, then SIGKILL to the whole process group after the grace period (OpenCode may ignore SIGTERM). */
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.#stopping = true
-    await killGroup(this.#child, this.exited, graceMs)
+    await killGroup(this.#process, graceMs)
     await removePidFile(this.#pidFile, this.pid)
   }
 }
@@ -139,6 +234,17 @@ function warmUpInstance(url: string, authorization: string, directory: string) {
     signal: AbortSignal.timeout(30_000),
   })
     .then((response) => response.body?.cancel())
+    .catch(() => {})
+}
+
+/**
+ * Loads Node's fetch (undici, and the web streams it uses) with a request that goes nowhere. Node loads it on the
+ * first fetch, ~50 ms here: called while OpenCode starts, that is not spent after OpenCode is listening, where the
+ * first requests to it (health, the instance warm-up) would wait for it.
+ */
+export async function loadFetch(): Promise<void> {
+  await fetch('data:,')
+    .then((response) => response.arrayBuffer())
     .catch(() => {})
 }
 
@@ -252,15 +358,80 @@ function signalGroup(pgid: number, signal: NodeJS.Signals) {
   }
 }
 
-async function killGroup(child: ChildProcess, exited: Promise<OpencodeExit>, graceMs: number) {
-  const pid = child.pid
-  if (pid === undefined) return
-  if (child.exitCode === null && child.signalCode === null) {
+async function killGroup(proc: Tracked, graceMs: number) {
+  const pid = proc.pid
+  if (pid < 0) return
+  proc.stopping?.()
+  if (proc.running()) {
     signalGroup(pid, 'SIGTERM')
     const timeout = sleep(graceMs, 'timeout', { ref: false })
-    await Promise.race([exited, timeout])
+    await Promise.race([proc.exited, timeout])
   }
   // Tools OpenCode started (bash) may outlive it: always sweep the group.
   signalGroup(pid, 'SIGKILL')
-  if (child.exitCode === null && child.signalCode === null) await exited
+  if (proc.running()) await proc.exited
+}
+
+/** The start time of `pid` (field 22 of /proc/PID/stat), or undefined when it is gone or a zombie. */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // The command name (field 2) is in parentheses and may contain anything: the fields after it are counted.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return fields[0] === 'Z' ? undefined : fields[19]
+  } catch {
+    return undefined
+  }
+}
+
+/** A process that is not this one's child: alive while /proc shows it (the same one: same start time). */
+function watchProcess(pid: number, outputFile: string): Tracked {
+  const startedAt = startTimeOf(pid)
+  let gone = startedAt === undefined
+  const running = () => {
+    if (!gone && startTimeOf(pid) !== startedAt) gone = true
+    return !gone
+  }
+  let intervalMs = EXIT_POLL_MS
+  const exited = new Promise<OpencodeExit>((resolve) => {
+    const check = () => {
+      if (!running()) return resolve({ code: null, signal: null }) // its parent (the sandbox's init) got the status
+      setTimeout(check, intervalMs).unref()
+    }
+    check()
+  })
+  return {
+    pid,
+    exited,
+    running,
+    output: () => tailOf(outputFile),
+    stopping: () => {
+      intervalMs = EXIT_POLL_STOPPING_MS
+    },
+  }
+}
+
+function tailOf(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').slice(-OUTPUT_TAIL_CHARS)
+  } catch {
+    return ''
+  }
+}
+
+/** Resolves with the URL from "opencode server listening on http://..." in an adopted OpenCode's output file. */
+async function waitForUrlInFile(path: string, proc: Tracked, deadline: number): Promise<string> {
+  let gone = false
+  void proc.exited.then(() => {
+    gone = true
+  })
+  for (;;) {
+    const output = await readFile(path, 'utf8').catch(() => '')
+    const url = /listening on (https?:\/\/\S+)/.exec(output)?.[1]
+    if (url) return url
+    if (gone) throw new Error(`opencode serve exited during start-up:\n${output.slice(-OUTPUT_TAIL_CHARS)}`)
+    if (Date.now() > deadline)
+      throw new Error(`opencode serve printed no URL in time:\n${output.slice(-OUTPUT_TAIL_CHARS)}`)
+    await sleep(OUTPUT_POLL_MS)
+  }
 }

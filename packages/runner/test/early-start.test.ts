@@ -1,5 +1,15 @@
 import { spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -60,6 +70,96 @@ describe('startOpencodeEarly', () => {
     const loaded = JSON.parse(output) as string[]
     expect(loaded).toContain('NativeModule child_process') // the list is what this test thinks it is
     expect(loaded.filter((name) => /^NativeModule (crypto|internal\/crypto)/.test(name))).toEqual([])
+  })
+
+  it('adopts the OpenCode the sandbox launcher started: ready from its output file, its exit seen in /proc', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aops-early-'))
+    const state = join(dir, 'state')
+    mkdirSync(state)
+    // A stand-in OpenCode, started as the launcher does (not a child of the runner's code under test).
+    const fake = join(dir, 'fake-opencode.mjs')
+    writeFileSync(
+      fake,
+      `import { createServer } from 'node:http'
+const server = createServer((request, response) => {
+  response.setHeader('content-type', 'application/json')
+  response.end(request.url.startsWith('/global/health') ? '{"healthy":true,"version":"9.9.9"}' : '{}')
+})
+server.listen(0, '127.0.0.1', () => console.log('opencode server listening on http://127.0.0.1:' + server.address().port))`,
+    )
+    const outputFile = join(state, 'opencode.out')
+    const out = openSync(outputFile, 'w')
+    const launched = spawn(process.execPath, [fake], { detached: true, stdio: ['ignore', out, out] })
+    closeSync(out)
+    const neverRun = join(dir, 'opencode')
+    writeFileSync(neverRun, `#!/bin/sh\ntouch '${dir}/started-anew'\n`)
+    chmodSync(neverRun, 0o755)
+    const env: NodeJS.ProcessEnv = {
+      AGENT_OPS_STATE_DIR: state,
+      AGENT_OPS_WORKSPACE: dir,
+      AGENT_OPS_OPENCODE_CONFIG: JSON.stringify({ provider: {}, model: 'x/y' }),
+      AGENT_OPS_OPENCODE_BIN: neverRun,
+      AGENT_OPS_OPENCODE_PID: String(launched.pid),
+      AGENT_OPS_OPENCODE_PASSWORD: 'launcher-password',
+      AGENT_OPS_OPENCODE_OUTPUT: outputFile,
+    }
+    const started = startOpencodeEarly(env, createLogger({ write: () => {} }), new AbortController().signal)
+    // What the launcher passed is the runner's alone: nothing it starts later inherits the password.
+    expect(Object.keys(env).filter((name) => name.startsWith('AGENT_OPS_OPENCODE_'))).toEqual([
+      'AGENT_OPS_OPENCODE_CONFIG',
+      'AGENT_OPS_OPENCODE_BIN',
+    ])
+    const opencode = await started
+    expect(opencode?.pid).toBe(launched.pid)
+    expect(opencode?.version).toBe('9.9.9')
+    expect(opencode?.password).toBe('launcher-password')
+    expect(existsSync(join(dir, 'started-anew'))).toBe(false)
+    // Killed from outside (as a crash): the adopted process's exit is noticed.
+    process.kill(launched.pid ?? -1, 'SIGKILL')
+    await opencode?.exited
+  })
+
+  it('gives up an adopted OpenCode still starting when told to stop, with its whole process group', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aops-early-'))
+    const outputFile = join(dir, 'opencode.out')
+    const out = openSync(outputFile, 'w')
+    // Its URL (where nothing answers), then a tool of its own (same group), then it waits.
+    const launched = spawn(
+      '/bin/sh',
+      ['-c', `echo 'listening on http://127.0.0.1:1'; sleep 60 & echo $! > '${dir}/tool'; exec sleep 60`],
+      { detached: true, stdio: ['ignore', out, out] },
+    )
+    const launchedExit = new Promise((resolve) => launched.once('exit', resolve))
+    closeSync(out)
+    const { OpencodeProcess } = await import('../src/opencode-process.ts')
+    const abort = new AbortController()
+    const adopted = OpencodeProcess.adopt({
+      pid: launched.pid ?? -1,
+      password: 'p',
+      outputFile,
+      cwd: dir,
+      pidFile: join(dir, 'opencode.pid'),
+      log: createLogger({ write: () => {} }),
+      signal: abort.signal,
+    })
+    while (!existsSync(join(dir, 'tool'))) await sleep(5)
+    const tool = Number(readFileSync(join(dir, 'tool'), 'utf8'))
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0)
+        return true
+      } catch {
+        return false
+      }
+    }
+    expect(alive(tool)).toBe(true)
+    abort.abort()
+    await expect(adopted).rejects.toThrow('start aborted')
+    await launchedExit
+    // The tool was reparented (to init, which reaps it): gone once killed.
+    const deadline = Date.now() + 5_000
+    while (alive(tool) && Date.now() < deadline) await sleep(10)
+    expect(alive(tool)).toBe(false)
   })
 
   it('starts nothing when the environment is incomplete (the runner reports it)', () => {

@@ -241,6 +241,7 @@ export function bubblewrapProvider(
   return new BubblewrapProvider({
     rootDir,
     runnerEntry,
+    runnerLauncher: fileURLToPath(import.meta.resolve('@agent-ops/runner/launcher')),
     appRoot: dirname(dirname(dirname(dirname(runnerEntry)))),
     uidRange: { first: 900_000, count: 10_000 },
     uidPoolDir,

@@ -76,6 +76,14 @@ describe('hibernate and resume', () => {
     expect(request).toContain('I will remember pineapple.')
     const note = await t.server.sandboxExec(id, ['cat', '/workspace/note.txt'])
     expect(note.stdout).toBe('pineapple\n')
+    // The sandbox's launcher started this OpenCode, before the runner: its parent is the sandbox's init (pid 1),
+    // not the runner, which adopted it.
+    const parent = await t.server.sandboxExec(id, [
+      'sh',
+      '-c',
+      'grep PPid /proc/$(cat /var/lib/agent-ops/opencode.pid)/status',
+    ])
+    expect(parent.stdout).toBe('PPid:\t1\n')
   })
 
   it("leaves OpenCode's global config dir read-only and empty: no plugin SDK installed into the session", async () => {

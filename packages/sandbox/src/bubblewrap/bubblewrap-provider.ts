@@ -41,6 +41,12 @@ export type BubblewrapProviderOptions = {
   rootDir: string
   /** Absolute host path of the runner's entry module, inside `appRoot`. */
   runnerEntry: string
+  /**
+   * Absolute host path of a script inside `appRoot` that the sandbox runs first, as `sh LAUNCHER NODE ENTRY`, and
+   * that ends by running the runner (the runner package's launch-opencode.sh: it starts OpenCode before the runner's
+   * Node has booted). Without it the sandbox runs the runner directly.
+   */
+  runnerLauncher?: string
   /** Host directory holding node_modules and packages/{runner,protocol}; bound read-only. */
   appRoot: string
   /** Node binary for the runner; its installation directory is bound read-only. */
@@ -80,7 +86,8 @@ export class BubblewrapProvider implements SandboxProvider {
     exec: true,
     panels: true,
   }
-  readonly #o: BubblewrapProviderOptions & Required<Omit<BubblewrapProviderOptions, 'panelIdleMs'>>
+  readonly #o: BubblewrapProviderOptions &
+    Required<Omit<BubblewrapProviderOptions, 'panelIdleMs' | 'runnerLauncher'>>
   readonly #uids: UidPool
   readonly #spares: SpareVolumes
   readonly #zygote = supervisorZygote()
@@ -212,6 +219,7 @@ export class BubblewrapProvider implements SandboxProvider {
       nodeDir,
       appRoot: this.#o.appRoot,
       runnerEntry: this.#o.runnerEntry,
+      runnerLauncher: this.#o.runnerLauncher,
       compileCache,
     })
     await writeFile(paths.spec, JSON.stringify(spec), { mode: 0o600 })

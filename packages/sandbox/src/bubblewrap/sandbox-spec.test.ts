@@ -49,6 +49,18 @@ describe('supervisorSpec: what bubblewrap is asked for', () => {
   it('binds the control directory (not the socket) read-only, so a restarted server’s new socket is seen', () => {
     expect(spec.binds).toContainEqual({ src: '/srv/sandboxes/ses_1/control', dest: inside.control, ro: true })
   })
+  it('runs the launcher first when there is one, with the runner to become (paths inside the sandbox)', () => {
+    const launched = supervisorSpec({
+      ...specInput,
+      runnerLauncher: '/opt/app/packages/runner/src/launch-opencode.sh',
+    })
+    expect(launched.command).toEqual([
+      '/bin/sh',
+      '/opt/agent-ops/app/packages/runner/src/launch-opencode.sh',
+      '/opt/agent-ops/node/bin/node',
+      '/opt/agent-ops/app/packages/runner/src/main.ts',
+    ])
+  })
   it('runs the runner with the bound Node, as the session uid, under the seccomp deny-list', () => {
     expect(spec.command).toEqual([
       '/opt/agent-ops/node/bin/node',

@@ -181,6 +181,8 @@ export type SpecInput = {
   /** Host path of the application: its node_modules and the runner's and protocol's packages. */
   appRoot: string
   runnerEntry: string
+  /** See BubblewrapProviderOptions.runnerLauncher. */
+  runnerLauncher?: string
   /** Host directory of the runner's compile cache, bound read-only when there is one (compile-cache.ts). */
   compileCache?: string
 }
@@ -276,7 +278,7 @@ export function supervisorSpec(input: SpecInput): SupervisorSpec {
     cgroupProcs: input.cgroupProcs,
     binds,
     bwrapArgs,
-    command: [join(inside.node, 'bin', 'node'), join(inside.app, relative(input.appRoot, input.runnerEntry))],
+    command: runnerCommand(input),
     network: input.network,
     allowedHosts: [...input.allowedHosts],
     egressPort,
@@ -291,6 +293,13 @@ export function supervisorSpec(input: SpecInput): SupervisorSpec {
     sandboxPidFile: paths.sandboxPid,
     exitFile: paths.exit,
   }
+}
+
+/** The sandbox's first process: the runner, or the launcher that ends by running it. */
+function runnerCommand(input: SpecInput): string[] {
+  const inApp = (path: string) => join(inside.app, relative(input.appRoot, path))
+  const runner = [join(inside.node, 'bin', 'node'), inApp(input.runnerEntry)]
+  return input.runnerLauncher ? ['/bin/sh', inApp(input.runnerLauncher), ...runner] : runner
 }
 
 /** The small /etc files written per sandbox: only the agent's own user, its own name, the slirp DNS. */

@@ -18,6 +18,7 @@ export type SandboxSetup = {
 }
 
 const runnerEntry = () => fileURLToPath(import.meta.resolve('@agent-ops/runner/main'))
+const runnerLauncher = () => fileURLToPath(import.meta.resolve('@agent-ops/runner/launcher'))
 
 /**
  * Picks the sandbox provider: bubblewrap when this machine can isolate sessions; otherwise the server runs but
@@ -57,6 +58,7 @@ export async function setUpSandboxes(config: Config, logger: Logger): Promise<Sa
   const provider = new BubblewrapProvider({
     rootDir: config.sandboxDir,
     runnerEntry: entry,
+    runnerLauncher: runnerLauncher(),
     // <appRoot>/packages/runner/src/main.ts
     appRoot: dirname(dirname(dirname(dirname(entry)))),
     uidRange: { first: config.sandboxUidFirst, count: config.sandboxUidCount },
