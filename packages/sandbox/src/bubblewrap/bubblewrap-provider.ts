@@ -14,6 +14,7 @@ import type {
   SandboxUsage,
 } from '../provider.ts'
 import { SandboxError } from '../provider.ts'
+import { primeCgroupMigration } from './cgroup-migration.ts'
 import { type CgroupLayout, type CgroupLimits, listCgroups, SandboxCgroup } from './cgroups.ts'
 import { RunnerCompileCache } from './compile-cache.ts'
 import { processesOfUid } from './process-tools.ts'
@@ -203,6 +204,8 @@ export class BubblewrapProvider implements SandboxProvider {
 
   async start(handle: SandboxHandle, launch: RunnerLaunch): Promise<void> {
     const data = this.#data(handle)
+    // Its cgroup join, ~25 ms from here, then finds the kernel's migration lock ready (cgroup-migration.ts).
+    void primeCgroupMigration(this.#o.cgroups)
     if ((await this.status(handle)) === 'running') return
     const nodeDir = await this.#toolchain()
     const paths = sandboxPaths(data.dir)
