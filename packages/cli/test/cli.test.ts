@@ -323,3 +323,46 @@ function spawnCli(args: string[]) {
       }),
   }
 }
+
+describe('agent-ops session resume', () => {
+  let idle: RunningServer
+  let env: Record<string, string>
+  beforeAll(async () => {
+    // Sessions here hibernate as soon as they are idle.
+    idle = await serve({
+      port: 0,
+      dataDir: join(dir, 'data-idle'),
+      logLevel: 'error',
+      openaiCompatibleUrl: model.openaiBaseUrl,
+      idleTimeoutMs: 1_000,
+    })
+    env = { AGENT_OPS_URL: idle.url, AGENT_OPS_TOKEN: (await bootstrapOwner(idle.url)).token }
+  })
+  afterAll(async () => {
+    await idle?.close()
+  })
+
+  it('wakes a hibernated session without a message, and says why it cannot wake one that is not', async () => {
+    const client = createClient({ baseUrl: idle.url, token: env.AGENT_OPS_TOKEN })
+    const { id } = await client.sessions.create({ prompt: 'what did you make?' })
+    // Still starting: there is nothing to wake.
+    const refused = await cli(['session', 'resume', id], { env })
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/cannot resume: the session is (pending|starting), not hibernated/)
+
+    const statusBecomes = async (status: string) => {
+      const deadline = Date.now() + 120_000
+      while ((await client.sessions.get(id)).status !== status) {
+        if (Date.now() > deadline) throw new Error(`session never became ${status}`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    }
+    await statusBecomes('hibernated')
+    const requests = model.requests.length
+    const resumed = await cli(['session', 'resume', id], { env })
+    expect(resumed).toMatchObject({ code: 0, stdout: `session ${id} resuming\n`, stderr: '' })
+    await statusBecomes('ready')
+    expect(model.requests.length).toBe(requests) // no message: the model was not asked anything
+    await client.sessions.stop(id)
+  })
+})

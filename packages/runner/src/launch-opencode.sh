@@ -4,7 +4,7 @@
 #   sh launch-opencode.sh NODE ENTRY [ARGS...]
 #
 # OpenCode's start-up is the longest step of a session's start and resume, and it does not need the runner: started
-# from here it begins ~50 ms sooner than from the runner's Node, which must first boot and load its modules. The
+# from here it begins ~60 ms sooner than from the runner's Node, which must first boot and load its modules. The
 # runner adopts this OpenCode (early-start.ts) from what is passed to it: AGENT_OPS_OPENCODE_PID,
 # AGENT_OPS_OPENCODE_PASSWORD and AGENT_OPS_OPENCODE_OUTPUT (OpenCode's stdout and stderr, where it prints its URL).
 # When something is missing it starts nothing and runs the runner anyway, which reports the problem or starts
@@ -12,7 +12,8 @@
 #
 # OpenCode gets exactly what the runner would give it (opencode-config.ts: buildOpencodeConfig, buildOpencodeEnv;
 # a test compares the two): none of the runner's variables, its XDG dirs in the state dir, its config merged over
-# a base that keeps it offline. Nothing here forks but `env` and the subshell: every process costs ~1 ms.
+# a base that keeps it offline. Every process started here costs ~1 ms: on a resume (its dirs made already) there
+# are only `env`, the subshell and OpenCode itself.
 
 node=$1
 entry=$2

@@ -93,6 +93,15 @@ export function registerSessionCommands(program: Command): void {
     })
 
   session
+    .command('resume')
+    .description('wake a hibernated session: its agent comes back with the conversation, without a message')
+    .argument('<id>', 'session id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      await (await authenticatedClient(globals(command))).sessions.resume(id)
+      write(`session ${id} resuming\n`)
+    })
+
+  session
     .command('stop')
     .description('stop the session for good (its sandbox is removed)')
     .argument('<id>', 'session id')
