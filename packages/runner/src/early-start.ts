@@ -9,7 +9,7 @@ import {
   resolveOpencodeBinary,
   xdgDirs,
 } from './opencode-config.ts'
-import { OpencodeProcess } from './opencode-process.ts'
+import { OpencodeProcess, signalGroup } from './opencode-process.ts'
 
 /**
  * Starts OpenCode before the rest of the runner is even loaded. OpenCode's own start-up is the longest step of a
@@ -45,7 +45,7 @@ export function startOpencodeEarly(
     Array.isArray(server)
   ) {
     // The launcher checks less than this; what it started for an environment the runner rejects must not stay.
-    if (launched) killGroup(launched.pid)
+    if (launched) signalGroup(launched.pid, 'SIGKILL')
     return undefined
   }
   // Before OpenCode can print anything: its output is logged, and must never show a token.
@@ -82,14 +82,6 @@ export function startOpencodeEarly(
   }
   started.catch(() => {}) // the supervisor awaits it and handles a failure as a crash
   return started
-}
-
-function killGroup(pgid: number) {
-  try {
-    process.kill(-pgid, 'SIGKILL')
-  } catch {
-    // Already gone.
-  }
 }
 
 /**

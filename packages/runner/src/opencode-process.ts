@@ -60,8 +60,6 @@ type Tracked = {
   pid: number
   exited: Promise<OpencodeExit>
   running(): boolean
-  /** Last few KB of its output, for failure messages. */
-  output(): string
   /** Faster exit detection while a stop waits for it (adopted processes are polled). */
   stopping?(): void
 }
@@ -132,7 +130,6 @@ export class OpencodeProcess {
       pid: child.pid ?? -1,
       exited,
       running: () => child.exitCode === null && child.signalCode === null,
-      output: () => output,
     }
     const pidFile = opts.pidFile
     try {
@@ -147,17 +144,15 @@ export class OpencodeProcess {
       // A dead group's id may be reused: the file must never outlive the process.
       void exited.then(() => removePidFile(pidFile, child.pid))
       const deadline = Date.now() + (opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS)
-      const url = await Promise.race([
-        waitForUrl(child, () => output, exited, deadline),
-        abortion(opts.signal),
-      ])
+      const aborted = abortion(opts.signal)
+      const url = await Promise.race([waitForUrl(child, () => output, exited, deadline), aborted])
       return await OpencodeProcess.#ready(tracked, {
         url,
         password,
         cwd: opts.cwd,
         pidFile,
         deadline,
-        signal: opts.signal,
+        aborted,
       })
     } catch (error) {
       await killGroup(tracked, 0)
@@ -172,15 +167,13 @@ export class OpencodeProcess {
    */
   static async adopt(opts: AdoptOptions): Promise<OpencodeProcess> {
     opts.log.addSecret(opts.password)
-    const tracked = watchProcess(opts.pid, opts.outputFile)
+    const tracked = watchProcess(opts.pid)
     void tracked.exited.then(() => removePidFile(opts.pidFile, opts.pid))
     try {
       const deadline = Date.now() + (opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS)
-      const url = await Promise.race([
-        waitForUrlInFile(opts.outputFile, tracked, deadline),
-        abortion(opts.signal),
-      ])
-      return await OpencodeProcess.#ready(tracked, { ...opts, url, deadline })
+      const aborted = abortion(opts.signal)
+      const url = await Promise.race([waitForUrlInFile(opts.outputFile, tracked, deadline), aborted])
+      return await OpencodeProcess.#ready(tracked, { ...opts, url, deadline, aborted })
     } catch (error) {
       await killGroup(tracked, 0)
       await removePidFile(opts.pidFile, opts.pid)
@@ -197,14 +190,15 @@ export class OpencodeProcess {
       cwd: string
       pidFile: string
       deadline: number
-      signal?: AbortSignal
+      /** Rejects when the start is given up. */
+      aborted: Promise<never>
     },
   ): Promise<OpencodeProcess> {
     const authorization = authorizationFor(opts.password)
     warmUpInstance(opts.url, authorization, opts.cwd)
     const version = await Promise.race([
       waitForHealth(opts.url, authorization, tracked.exited, opts.deadline),
-      abortion(opts.signal),
+      opts.aborted,
     ])
     return new OpencodeProcess({
       process: tracked,
@@ -350,7 +344,8 @@ async function waitForHealth(
   throw new Error(`opencode serve never became healthy: ${String(lastError ?? 'it exited')}`)
 }
 
-function signalGroup(pgid: number, signal: NodeJS.Signals) {
+/** Signals a whole process group; nothing when it is gone already. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals) {
   try {
     process.kill(-pgid, signal)
   } catch {
@@ -385,7 +380,7 @@ function startTimeOf(pid: number): string | undefined {
 }
 
 /** A process that is not this one's child: alive while /proc shows it (the same one: same start time). */
-function watchProcess(pid: number, outputFile: string): Tracked {
+function watchProcess(pid: number): Tracked {
   const startedAt = startTimeOf(pid)
   let gone = startedAt === undefined
   const running = () => {
@@ -404,18 +399,9 @@ function watchProcess(pid: number, outputFile: string): Tracked {
     pid,
     exited,
     running,
-    output: () => tailOf(outputFile),
     stopping: () => {
       intervalMs = EXIT_POLL_STOPPING_MS
     },
-  }
-}
-
-function tailOf(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').slice(-OUTPUT_TAIL_CHARS)
-  } catch {
-    return ''
   }
 }
 

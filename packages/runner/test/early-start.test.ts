@@ -17,6 +17,8 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startOpencodeEarly } from '../src/early-start.ts'
 import { createLogger } from '../src/log.ts'
+import { OpencodeProcess } from '../src/opencode-process.ts'
+import { isAlive } from './helpers/harness.ts'
 
 let dir: string | undefined
 afterEach(() => {
@@ -131,7 +133,6 @@ server.listen(0, '127.0.0.1', () => console.log('opencode server listening on ht
     )
     const launchedExit = new Promise((resolve) => launched.once('exit', resolve))
     closeSync(out)
-    const { OpencodeProcess } = await import('../src/opencode-process.ts')
     const abort = new AbortController()
     const adopted = OpencodeProcess.adopt({
       pid: launched.pid ?? -1,
@@ -144,22 +145,14 @@ server.listen(0, '127.0.0.1', () => console.log('opencode server listening on ht
     })
     while (!existsSync(join(dir, 'tool'))) await sleep(5)
     const tool = Number(readFileSync(join(dir, 'tool'), 'utf8'))
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0)
-        return true
-      } catch {
-        return false
-      }
-    }
-    expect(alive(tool)).toBe(true)
+    expect(isAlive(tool)).toBe(true)
     abort.abort()
     await expect(adopted).rejects.toThrow('start aborted')
     await launchedExit
     // The tool was reparented (to init, which reaps it): gone once killed.
     const deadline = Date.now() + 5_000
-    while (alive(tool) && Date.now() < deadline) await sleep(10)
-    expect(alive(tool)).toBe(false)
+    while (isAlive(tool) && Date.now() < deadline) await sleep(10)
+    expect(isAlive(tool)).toBe(false)
   })
 
   it('starts nothing when the environment is incomplete (the runner reports it)', () => {
@@ -201,14 +194,6 @@ server.listen(0, '127.0.0.1', () => console.log('opencode server listening on ht
     runner.kill('SIGTERM')
     // Handled (143), or the runner found its incomplete environment first (2): either way not killed by it.
     expect([143, 2], output).toContain(await exited)
-    const alive = () => {
-      try {
-        process.kill(opencodePid, 0)
-        return true
-      } catch {
-        return false
-      }
-    }
-    expect(alive()).toBe(false)
+    expect(isAlive(opencodePid)).toBe(false)
   })
 })
