@@ -76,10 +76,12 @@ writeFileSync(${JSON.stringify(join(dir, 'runner.json'))}, JSON.stringify({ argv
   return { ...reported, pid, stderr: result.stderr }
 }
 
-async function waitForFile(path: string) {
+/** Waits until the file exists and its text contains `text`: the stand-in writes its files one after another. */
+async function waitForFile(path: string, text = '') {
   const deadline = Date.now() + 10_000
-  while (!existsSync(path)) {
-    if (Date.now() > deadline) throw new Error(`${path} never appeared`)
+  while (!existsSync(path) || !readFileSync(path, 'utf8').includes(text)) {
+    if (Date.now() > deadline)
+      throw new Error(`${path} never appeared${text ? ` with ${JSON.stringify(text)}` : ''}`)
     await sleep(5)
   }
 }
@@ -150,9 +152,8 @@ describe('launch-opencode.sh', () => {
       expect(Number(readFileSync(join(dir, 'session'), 'utf8'))).toBe(runner.pid)
       expect(readFileSync(join(state, 'opencode.pid'), 'utf8').trim()).toBe(String(runner.pid))
       expect(runner.env.AGENT_OPS_OPENCODE_OUTPUT).toBe(join(state, 'opencode.out'))
-      expect(readFileSync(join(state, 'opencode.out'), 'utf8')).toContain(
-        'listening on http://127.0.0.1:4096',
-      )
+      // OpenCode's output goes to that file (the stand-in prints its URL after writing `env`: waited for).
+      await waitForFile(join(state, 'opencode.out'), 'listening on http://127.0.0.1:4096')
       expect(runner.env.AGENT_OPS_OPENCODE_PASSWORD?.length).toBeGreaterThanOrEqual(64)
       // makeXdgDirs: private dirs, OpenCode's global config dir read-only.
       expect(statSync(join(state, 'data')).mode & 0o777).toBe(0o700)
