@@ -104,9 +104,12 @@ function pageScript(marker: string): string {
 export async function measureUiOpen(model: ScriptedModel, runs: number): Promise<number[]> {
   await Promise.all([ensureClientBuilt(), ensureChromium()])
   const dataDir = mkdtempSync(join(tmpdir(), 'aops-bench-ui-'))
+  const sandboxDir = mkdtempSync(join(tmpdir(), 'aops-bench-ui-sandboxes-'))
   const server = await serve({
     port: 0,
     dataDir,
+    // Not /var/lib/agent-ops/sandboxes/<hash> (the default), which each run would leave behind.
+    sandboxDir,
     logLevel: 'warn',
     openaiCompatibleUrl: model.openaiBaseUrl,
     defaultModel: `openai-compatible/${model.modelId}`,
@@ -170,5 +173,6 @@ export async function measureUiOpen(model: ScriptedModel, runs: number): Promise
     await browser.close()
     await server.close()
     rmSync(dataDir, { recursive: true, force: true })
+    rmSync(sandboxDir, { recursive: true, force: true })
   }
 }

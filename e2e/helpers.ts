@@ -83,7 +83,6 @@ export type E2eServer = {
   url: string
   model: ScriptedModel
   dataDir: string
-  workspaceOf(sessionId: string): string
   /** The SDK client of an existing account, signed in with its password (a cookie, as a browser holds). */
   clientOf(account: Account): Promise<Client>
   /** Stops every session (so no runner or OpenCode outlives the test), then the server and the model. */
@@ -100,11 +99,15 @@ export async function startE2eServer(
 ): Promise<E2eServer> {
   const model = await startScriptedModel({ script })
   const dataDir = await mkdtemp(join(tmpdir(), 'aops-e2e-'))
+  // The sandboxes' root: by default /var/lib/agent-ops/sandboxes/<hash of dataDir>, which each test run would leave
+  // behind (the runner's compile cache, a link to Node). Not inside dataDir: the sandboxes' uids must pass through.
+  const sandboxDir = await mkdtemp(join(tmpdir(), 'aops-e2e-sandboxes-'))
   let server: RunningServer
   try {
     server = await serve({
       port: 0,
       dataDir,
+      sandboxDir,
       logLevel: 'warn',
       openaiCompatibleUrl: model.openaiBaseUrl,
       defaultModel: scriptedModelRef,
@@ -114,6 +117,7 @@ export async function startE2eServer(
   } catch (error) {
     await model.close()
     await rm(dataDir, { recursive: true, force: true })
+    await rm(sandboxDir, { recursive: true, force: true })
     throw error
   }
   const url = opts.config?.publicUrl ?? server.url
@@ -126,7 +130,6 @@ export async function startE2eServer(
     url,
     model,
     dataDir,
-    workspaceOf: (id) => join(dataDir, 'sandboxes', id, 'workspace'),
     clientOf,
     close: async () => {
       try {
@@ -143,6 +146,7 @@ export async function startE2eServer(
         await server.close()
         await model.close()
         await rm(dataDir, { recursive: true, force: true })
+        await rm(sandboxDir, { recursive: true, force: true })
       }
     },
   }

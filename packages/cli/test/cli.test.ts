@@ -44,6 +44,9 @@ beforeAll(async () => {
   server = await serve({
     port: 0,
     dataDir: join(dir, 'data'),
+    // Not /var/lib/agent-ops/sandboxes/<hash> (the default), which would stay behind; not inside `dir` either, which
+    // the sandboxes' uids cannot pass through (mkdtemp: 0700).
+    sandboxDir: await sandboxRoot(),
     logLevel: 'error',
     openaiCompatibleUrl: model.openaiBaseUrl,
   })
@@ -63,7 +66,15 @@ afterAll(async () => {
   }
   await model?.close()
   await rm(dir, { recursive: true, force: true })
+  for (const root of sandboxRoots) await rm(root, { recursive: true, force: true })
 })
+
+const sandboxRoots: string[] = []
+async function sandboxRoot() {
+  const root = await mkdtemp(join(tmpdir(), 'agent-ops-cli-sandboxes-'))
+  sandboxRoots.push(root)
+  return root
+}
 
 interface Result {
   code: number
@@ -332,6 +343,7 @@ describe('agent-ops session resume', () => {
     idle = await serve({
       port: 0,
       dataDir: join(dir, 'data-idle'),
+      sandboxDir: await sandboxRoot(),
       logLevel: 'error',
       openaiCompatibleUrl: model.openaiBaseUrl,
       idleTimeoutMs: 1_000,
