@@ -208,6 +208,41 @@ describe('browser sessions', () => {
     expect((await user.client.me()).user.email).toBe(user.email)
   })
 
+  test('a sign-in in use is extended, and the API sends the browser its cookie with the new expiry', async () => {
+    const ts = await testServer()
+    const user = await addTeamMember(ts, 'Daily')
+    const me = () => fetch(`${ts.server.url}/api/me`, { headers: { cookie: user.cookie } })
+    // Fresh: nothing to renew.
+    expect((await me()).headers.getSetCookie()).toEqual([])
+    // As if signed in two days ago (sign-ins last 7 days; one used after a day is extended).
+    const db = new BetterSqlite3(join(ts.dataDir, 'agent-ops.db'))
+    const expiresAt = () =>
+      new Date(
+        (
+          db.prepare('SELECT expiresAt FROM auth_sessions WHERE userId = ?').get(user.userId) as {
+            expiresAt: string
+          }
+        ).expiresAt,
+      ).getTime()
+    try {
+      sql(
+        ts,
+        'UPDATE auth_sessions SET expiresAt = ? WHERE userId = ?',
+        new Date(Date.now() + 5 * 86_400_000).toISOString(),
+        user.userId,
+      )
+      const response = await me()
+      expect(response.status).toBe(200)
+      const renewed = response.headers.getSetCookie().find((c) => c.includes('session_token'))
+      expect(renewed).toMatch(/Max-Age=604800/)
+      expect(renewed).toMatch(/HttpOnly/i)
+      expect(renewed?.split(';')[0]).toBe(user.cookie.split('; ').find((c) => c.includes('session_token')))
+      expect(expiresAt()).toBeGreaterThan(Date.now() + 6.9 * 86_400_000)
+    } finally {
+      db.close()
+    }
+  })
+
   test('over HTTPS (public URL), cookies are Secure', async () => {
     const port = await freePort()
     const dataDir = mkdtempSync(join(tmpdir(), 'aops-tls-'))

@@ -45,7 +45,11 @@ export type AppDeps = {
   secretKey: Buffer
   auth: Auth
   /** The caller of a request, from an API key or a browser session cookie. */
-  authenticate(request: Request): Promise<Principal | 'invalid' | undefined>
+  /** `renewCookies` receives Set-Cookie values the response must carry (a browser sign-in extended). */
+  authenticate(
+    request: Request,
+    renewCookies?: (setCookie: string[]) => void,
+  ): Promise<Principal | 'invalid' | undefined>
   /** The app's own origin (for CSRF checks): the configured public URL, else the request's Host. */
   appOrigin(request: Request): string
   clientAddress(c: Context): string
@@ -116,7 +120,10 @@ export function buildApp(deps: AppDeps) {
   app.use(
     '/api/*',
     accessControl({
-      authenticate: (c) => deps.authenticate(c.req.raw),
+      authenticate: (c) =>
+        deps.authenticate(c.req.raw, (cookies) => {
+          for (const cookie of cookies) c.header('set-cookie', cookie, { append: true })
+        }),
       loadSession: (id) => deps.store.find(id),
       access: deps.access,
     }),
