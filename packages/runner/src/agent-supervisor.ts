@@ -70,9 +70,13 @@ const timeout = (ms: number, what: string) =>
 type StoredSnapshot = { sessionId: string; snapshot: OpencodeSnapshot }
 
 /** Everything the bridge needs to catch up with a session: its messages, statuses and open asks. */
-async function snapshotOf(api: OpencodeApi, sessionId: string): Promise<OpencodeSnapshot> {
+async function snapshotOf(
+  api: OpencodeApi,
+  sessionId: string,
+  opts: { latestMessageOnly?: boolean } = {},
+): Promise<OpencodeSnapshot> {
   const [messages, statuses, permissions, questions] = await Promise.all([
-    api.messages(sessionId),
+    api.messages(sessionId, opts.latestMessageOnly ? { limit: 1 } : undefined),
     api.statuses(),
     api.pendingPermissions(),
     api.pendingQuestions(),
@@ -269,7 +273,9 @@ export class AgentSupervisor {
     try {
       const sessionId = await known
       if (!sessionId) return undefined
-      return { sessionId, snapshot: await snapshotOf(api, sessionId) }
+      // Seeding needs only the latest message (reconcile.ts: seed); the whole conversation, which grows with the
+      // session, would be read back and parsed on every resume.
+      return { sessionId, snapshot: await snapshotOf(api, sessionId, { latestMessageOnly: true }) }
     } catch {
       return undefined // read again after the connect, as without this
     }

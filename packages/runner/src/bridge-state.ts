@@ -35,6 +35,11 @@ export type BridgeState = {
   filesSignature: string
   /** Permission and question requests already handed to the policy. */
   answered: Set<string>
+  /**
+   * An earlier runner reported the stored conversation up to this message (OpenCode's ids ascend): nothing of it
+   * or of any message before it is mapped again. Set by the seed of a runner that reuses a stored session.
+   */
+  reportedThrough: string | undefined
 }
 
 export function createBridgeState(sessionId: string): BridgeState {
@@ -50,6 +55,7 @@ export function createBridgeState(sessionId: string): BridgeState {
     statusMessage: undefined,
     filesSignature: '[]',
     answered: new Set(),
+    reportedThrough: undefined,
   }
 }
 

@@ -23,7 +23,8 @@ export type OpencodeApi = {
   createSession(): Promise<string>
   promptAsync(sessionId: string, text: string, model: ModelChoice): Promise<void>
   abort(sessionId: string): Promise<void>
-  messages(sessionId: string): Promise<OpencodeMessage[]>
+  /** The session's messages, oldest first; with `limit`, only the latest ones. */
+  messages(sessionId: string, opts?: { limit?: number }): Promise<OpencodeMessage[]>
   statuses(): Promise<Record<string, SessionStatus>>
   pendingPermissions(): Promise<PermissionRequest[]>
   pendingQuestions(): Promise<QuestionRequest[]>
@@ -68,8 +69,8 @@ export function createOpencodeApi(opts: {
     async abort(sessionId) {
       await client.session.abort({ sessionID: sessionId }, strict)
     },
-    async messages(sessionId) {
-      const { data } = await client.session.messages({ sessionID: sessionId }, strict)
+    async messages(sessionId, opts) {
+      const { data } = await client.session.messages({ sessionID: sessionId, limit: opts?.limit }, strict)
       return data
     },
     async statuses() {

@@ -21,11 +21,16 @@ function memoOf(state: BridgeState, part: Part, kind: PartMemo['kind']): PartMem
   return memo
 }
 
+/** A message an earlier runner reported (see BridgeState.reportedThrough). */
+const reportedEarlier = (state: BridgeState, messageId: string) =>
+  state.reportedThrough !== undefined && messageId <= state.reportedThrough
+
 /**
  * `live`: a message.part.updated from the stream (text that grew is sent as a delta).
  * `final`: reconciliation from GET /session/:id/message (only final states).
  */
 export function mapPart(state: BridgeState, part: Part, mode: 'live' | 'final'): AgentEvent[] {
+  if (reportedEarlier(state, part.messageID)) return []
   switch (part.type) {
     case 'text': {
       // The user's own message is logged by the server; unknown roles wait for reconciliation.
@@ -97,6 +102,7 @@ function truncateInput(input: Record<string, unknown>): Record<string, unknown> 
 
 /** message.updated (live or reconciled): roles, usage and errors of assistant messages, the turn's diff. */
 export function mapMessage(state: BridgeState, info: Message): AgentEvent[] {
+  if (reportedEarlier(state, info.id)) return []
   state.roles.set(info.id, info.role)
   if (info.role === 'user') return info.summary ? mapDiff(state, info.summary.diffs) : []
   const events: AgentEvent[] = []

@@ -43,9 +43,13 @@ export function reconcile(state: BridgeState, snapshot: OpencodeSnapshot): Bridg
 
 /**
  * A runner that reuses a stored OpenCode session does not know what its predecessor sent: it takes the
- * stored conversation as already reported and only answers the asks still pending.
+ * stored conversation, up to the latest of the snapshot's messages, as already reported, and only answers the
+ * asks still pending. The latest message alone is enough (OpenCode's message ids ascend).
  */
 export function seed(state: BridgeState, snapshot: OpencodeSnapshot): BridgeOutput {
+  for (const { info } of snapshot.messages)
+    if (state.reportedThrough === undefined || info.id > state.reportedThrough)
+      state.reportedThrough = info.id
   const { requests } = reconcile(state, snapshot)
   return { events: [], requests }
 }

@@ -125,4 +125,30 @@ describe('seed for a runner that reuses a stored session', () => {
     expect(finals(live(state, s, 0, s.events.length))).toEqual([])
     expect(state.status).toBe('idle')
   })
+
+  it('needs only the latest message: nothing up to it is mapped again, what comes after it is', () => {
+    const s = scenario('toolsAndText')
+    const boundary = s.messages[2]!
+    const later = new Set(s.messages.slice(3).map((m) => m.info.id))
+    expect(later.size).toBeGreaterThan(0)
+    const state = createBridgeState(s.sessionID)
+    expect(seed(state, snapshotOf(s, { messages: [boundary] }))).toEqual({ events: [], requests: [] })
+    // A later reconcile with the whole conversation reports exactly the messages after the latest one seeded.
+    const caughtUp = reconcile(state, snapshotOf(s)).events
+    const everything = reconcile(createBridgeState(s.sessionID), snapshotOf(s)).events
+    const messageOf = (e: AgentEvent) =>
+      ('messageId' in e.data ? e.data.messageId : undefined) as string | undefined
+    expect(finals(caughtUp)).toEqual(finals(everything.filter((e) => later.has(messageOf(e) ?? ''))))
+    expect(finals(caughtUp).length).toBeGreaterThan(0)
+    // Live events of the earlier messages map to nothing, not even deltas.
+    const earlier = new Set(s.messages.slice(0, 3).map((m) => m.info.id))
+    const replayed = live(createSeeded(s, boundary), s, 0, s.events.length)
+    expect(replayed.filter((e) => earlier.has(messageOf(e) ?? ''))).toEqual([])
+  })
 })
+
+function createSeeded(s: Scenario, latest: Scenario['messages'][number]): BridgeState {
+  const state = createBridgeState(s.sessionID)
+  seed(state, snapshotOf(s, { messages: [latest] }))
+  return state
+}

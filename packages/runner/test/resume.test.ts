@@ -99,5 +99,9 @@ describe('a runner starting on a stored session', () => {
     // Without the early read the stream is held until the stand-in gives up waiting ("timeout").
     expect(lines).toContain('event stream connected (messages asked for)')
     expect(lines).toContain('GET /session/ses_stored')
+    // Of the stored conversation, only its latest message is read (not the whole, which grows with the session).
+    expect(lines.filter((line) => line.startsWith('GET /session/ses_stored/message'))).toEqual([
+      'GET /session/ses_stored/message?limit=1',
+    ])
   })
 })
