@@ -277,6 +277,9 @@ function authorizationFor(password: string) {
   return `Basic ${Buffer.from(`${OPENCODE_USERNAME}:${password}`).toString('base64')}`
 }
 
+/** The URL in OpenCode's "opencode server listening on http://..." line, once its output has it. */
+const urlIn = (output: string) => /listening on (https?:\/\/\S+)/.exec(output)?.[1]
+
 /** Resolves with the URL from "opencode server listening on http://..." on stdout. */
 function waitForUrl(
   child: ChildProcess,
@@ -290,7 +293,7 @@ function waitForUrl(
       reject(new Error(`opencode serve printed no URL in time:\n${output()}`))
     }, deadline - Date.now())
     const check = () => {
-      const url = /listening on (https?:\/\/\S+)/.exec(output())?.[1]
+      const url = urlIn(output())
       if (!url) return
       cleanup()
       resolve(url)
@@ -413,7 +416,7 @@ async function waitForUrlInFile(path: string, proc: Tracked, deadline: number): 
   })
   for (;;) {
     const output = await readFile(path, 'utf8').catch(() => '')
-    const url = /listening on (https?:\/\/\S+)/.exec(output)?.[1]
+    const url = urlIn(output)
     if (url) return url
     if (gone) throw new Error(`opencode serve exited during start-up:\n${output.slice(-OUTPUT_TAIL_CHARS)}`)
     if (Date.now() > deadline)

@@ -44,8 +44,10 @@ export type AppDeps = {
   health: () => Health
   secretKey: Buffer
   auth: Auth
-  /** The caller of a request, from an API key or a browser session cookie. */
-  /** `renewCookies` receives Set-Cookie values the response must carry (a browser sign-in extended). */
+  /**
+   * The caller of a request, from an API key or a browser session cookie. `renewCookies` receives Set-Cookie values
+   * the response must carry (a browser sign-in extended).
+   */
   authenticate(
     request: Request,
     renewCookies?: (setCookie: string[]) => void,
