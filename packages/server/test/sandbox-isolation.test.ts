@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { join } from 'node:path'
@@ -207,6 +208,15 @@ describe('escape attempts fail', () => {
     expect(uids.length).toBeGreaterThan(0)
     for (const uid of uids) expect(uid).toBeGreaterThanOrEqual(900_000)
     expect(new Set([...uids, ...hostUidsOf(b)]).size).toBe(2) // one uid per session, never shared
+  })
+})
+
+describe('what the sandbox does share with the host', () => {
+  it('the dynamic linker’s cache, so libraries outside the default paths load', async () => {
+    const inside = await exec(a, '/sbin/ldconfig -p')
+    expect(inside.exitCode, inside.stderr).toBe(0)
+    const host = execFileSync('/sbin/ldconfig', ['-p'], { encoding: 'utf8' })
+    expect(inside.stdout.split('\n')[0]).toBe(host.split('\n')[0]) // "N libs found in cache `/etc/ld.so.cache'"
   })
 })
 

@@ -190,9 +190,12 @@ export type SpecInput = {
 /**
  * Host files a toolchain needs from /etc; everything else of /etc (shadow, ssh keys, ...) stays out. The browser
  * panel adds fontconfig's configuration (without it Chromium and VS Code render no text) and Debian's Chromium
- * wrapper settings (its launcher script sources /etc/chromium.d/* and fails when absent).
+ * wrapper settings (its launcher script sources /etc/chromium.d/* and fails when absent). The dynamic linker's
+ * cache: without it, libraries registered in /etc/ld.so.conf.d (/usr/local/lib, libfakeroot, CUDA, ...) are not
+ * found, and every program probes a dozen directories for each library it loads.
  */
 const hostEtc = [
+  'ld.so.cache',
   'ssl',
   'ca-certificates',
   'alternatives',
