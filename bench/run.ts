@@ -1,5 +1,5 @@
 // `npm run bench`: measures Agent Ops against its floor (bare OpenCode) in the same run, prints a table and
-// writes bench/results/latest.json. Runs: BENCH_RUNS (default 5). BENCH_ONLY=stack,sandbox,ui,panels (any subset) runs
+// writes bench/results/latest.json. Runs: BENCH_RUNS (default 10). BENCH_ONLY=stack,sandbox,ui,panels (any subset) runs
 // only those parts and writes bench/results/latest-<parts>.json instead, so a partial run never hides a full one.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
@@ -9,10 +9,10 @@ import { measureOpenCodeStart, openDirectAgent } from './opencode-direct.ts'
 import { measurePanels } from './panels.ts'
 import { measureResume, measureSandboxStart, measureWarmClaims } from './sandbox.ts'
 import { startStack } from './stack.ts'
-import { type Metric, metric, round } from './stats.ts'
+import { type Metric, median, metric, round } from './stats.ts'
 import { measureUiOpen } from './ui-open.ts'
 
-const runs = Number(process.env.BENCH_RUNS ?? 5)
+const runs = Number(process.env.BENCH_RUNS ?? 10)
 const parts = ['stack', 'sandbox', 'ui', 'panels'] as const
 type Part = (typeof parts)[number]
 const only = (process.env.BENCH_ONLY ?? '')
@@ -103,15 +103,35 @@ const measuredStack = metrics.first_token_stack_ms !== undefined
 const sandboxed = metrics.warm_claim_ms !== undefined
 const measuredUi = metrics.ui_open_10k_events_ms !== undefined
 const measuredPanels = metrics.vscode_ready_ms !== undefined
+/**
+ * The median of the per-pair differences (or ratios): each sample against the floor measured right before it.
+ * Load that drifts over the minutes of a run moves both of a pair alike and cancels here, where the difference of
+ * two medians keeps it; reported beside the targets' own figures (differences of medians), not instead of them.
+ */
+const paired = (name: string, floor: string, combine: (value: number, floor: number) => number) => {
+  const values = samples[name]!
+  const floors = samples[floor]!
+  return median(values.slice(0, floors.length).map((value, i) => combine(value, floors[i]!)))
+}
 const derived = {
   ...(measuredStack && {
     first_token_overhead_ms: round(m('first_token_stack_ms') - m('first_token_direct_ms')),
+    first_token_overhead_paired_ms: round(
+      paired('first_token_stack_ms', 'first_token_direct_ms', (v, f) => v - f),
+    ),
     session_ready_vs_opencode_start: round(m('session_ready_ms') / m('opencode_start_ms'), 2),
+    session_ready_vs_opencode_start_paired: round(
+      paired('session_ready_ms', 'opencode_start_ms', (v, f) => v / f),
+      2,
+    ),
   }),
   ...(sandboxed && {
     sandbox_start_overhead_ms: round(m('sandbox_start_ms') - m('bare_spawn_ms')),
     // Against the floor measured between the resumes, not the one of the start-up part (minutes apart).
     resume_minus_opencode_start_ms: round(m('resume_ms') - m('opencode_start_at_resume_ms')),
+    resume_minus_opencode_start_paired_ms: round(
+      paired('resume_ms', 'opencode_start_at_resume_ms', (v, f) => v - f),
+    ),
   }),
 }
 const target = (limit: number, value: number | undefined, inclusive = false) => ({
@@ -164,10 +184,10 @@ const rows = Object.entries(metrics).map(([name, value]) => {
 console.table(rows)
 if (measuredStack) {
   console.log(
-    `first token overhead: ${derived.first_token_overhead_ms} ms (target < 15 ms: ${verdict(targets.first_token_overhead_ms)})`,
+    `first token overhead: ${derived.first_token_overhead_ms} ms (target < 15 ms: ${verdict(targets.first_token_overhead_ms)}; paired: ${derived.first_token_overhead_paired_ms} ms)`,
   )
   console.log(
-    `session ready: ${derived.session_ready_vs_opencode_start}x OpenCode start-up (target <= 1.2x: ${verdict(targets.session_ready_vs_opencode_start)})`,
+    `session ready: ${derived.session_ready_vs_opencode_start}x OpenCode start-up (target <= 1.2x: ${verdict(targets.session_ready_vs_opencode_start)}; paired: ${derived.session_ready_vs_opencode_start_paired}x)`,
   )
   console.log(
     `bare OpenCode, healthy to its first session: ${m('opencode_first_session_ms')} ms (${round((m('opencode_start_ms') + m('opencode_first_session_ms')) / m('opencode_start_ms'), 2)}x opencode_start_ms before any sandbox)`,
@@ -177,7 +197,7 @@ if (measuredStack) {
 if (sandboxed) {
   console.log(`warm claim: ${m('warm_claim_ms')} ms (target < 250 ms: ${verdict(targets.warm_claim_ms)})`)
   console.log(
-    `resume: ${derived.resume_minus_opencode_start_ms} ms over OpenCode start-up (target <= 300 ms: ${verdict(targets.resume_minus_opencode_start_ms)}); bare OpenCode restarted on its own data takes ${m('opencode_reopen_session_ms')} ms more to answer for its session`,
+    `resume: ${derived.resume_minus_opencode_start_ms} ms over OpenCode start-up (target <= 300 ms: ${verdict(targets.resume_minus_opencode_start_ms)}; paired: ${derived.resume_minus_opencode_start_paired_ms} ms); bare OpenCode restarted on its own data takes ${m('opencode_reopen_session_ms')} ms more to answer for its session`,
   )
   console.log(`idle session memory: ${m('idle_session_rss_mb')} MB (runner + OpenCode)`)
 }
