@@ -1,9 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { RunnerLaunch, SandboxHandle } from '@agent-ops/sandbox'
 import { afterAll, describe, expect, it } from 'vitest'
 import { bubblewrapProvider } from './harness.ts'
+
+const supervisorScript = fileURLToPath(new URL('../../sandbox/src/bubblewrap/supervisor.py', import.meta.url))
 
 // No server to connect to: the runner keeps retrying, which is all these tests need of it.
 const launch: RunnerLaunch = {
@@ -71,5 +75,49 @@ describe('supervisors are forked by a zygote, not by the server (as root)', () =
     expect(alive(second.parent)).toBe(false)
     expect(await provider.status(first.handle)).toBe('running')
     expect(await provider.status(second.handle)).toBe('running')
+  }, 120_000)
+})
+
+describe('a zygote that dies with a start request on the way (as root)', () => {
+  const rootDir = mkdtempSync(join(tmpdir(), 'aops-zygote-lost-'))
+  const provider = bubblewrapProvider(rootDir)
+  const handles: SandboxHandle[] = []
+  afterAll(async () => {
+    for (const handle of handles) await provider.destroy(handle)
+    await provider.close()
+    rmSync(rootDir, { recursive: true, force: true })
+  })
+
+  it('the start goes on with a supervisor of its own; a second supervisor for a running sandbox leaves it alone', async () => {
+    const first = await provider.create({ sessionId: 'ses_lost_a' })
+    handles.push(first)
+    await provider.start(first, launch)
+    const zygote = statusField(
+      Number(readFileSync(join(rootDir, 'ses_lost_a', 'supervisor.pid'), 'utf8')),
+      'PPid',
+    )
+    expect(cmdline(zygote)).toMatch(/supervisor\.py zygote $/)
+
+    // Stopped, the zygote cannot fork; killed once the request is in its pipe, it never will.
+    const second = await provider.create({ sessionId: 'ses_lost_b' })
+    handles.push(second)
+    process.kill(zygote, 'SIGSTOP')
+    const starting = provider.start(second, launch)
+    const spec = join(rootDir, 'ses_lost_b', 'spec.json')
+    while (!existsSync(spec)) await new Promise((r) => setTimeout(r, 10))
+    await new Promise((r) => setTimeout(r, 300)) // the request is written right after the spec
+    process.kill(zygote, 'SIGKILL')
+    await starting
+    expect(await provider.status(second)).toBe('running')
+    const supervisor = Number(readFileSync(join(rootDir, 'ses_lost_b', 'supervisor.pid'), 'utf8'))
+    expect(statusField(supervisor, 'PPid')).toBe(process.pid) // started here, not by a zygote
+
+    // Another supervisor for the same, running sandbox: it finds the lock taken and changes nothing.
+    execFileSync('/usr/bin/python3', ['-I', '-S', supervisorScript, 'run', spec], { env: {} })
+    expect(Number(readFileSync(join(rootDir, 'ses_lost_b', 'supervisor.pid'), 'utf8'))).toBe(supervisor)
+    expect(await provider.status(second)).toBe('running')
+    expect(readFileSync(join(rootDir, 'ses_lost_b', 'sandbox.log'), 'utf8')).toContain(
+      'another supervisor runs this sandbox',
+    )
   }, 120_000)
 })

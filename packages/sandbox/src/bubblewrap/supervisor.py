@@ -236,8 +236,30 @@ def start_egress(spec, sandbox_pid, log):
     return child
 
 
+def hold_start_lock(spec, wait=2.0):
+    """One supervisor per sandbox: an exclusive lock on `<supervisorPidFile>.lock`, held (not inherited) until this
+    process ends. The server may start a second one when it cannot tell whether the zygote forked the first (it died
+    with the request sent); that one finds the lock taken and leaves everything to the first: returns False. It waits
+    `wait` seconds first, for a previous supervisor of the sandbox that is still exiting (killed by a stop)."""
+    fd = os.open(spec['supervisorPidFile'] + '.lock', os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True  # the descriptor stays open, and the lock held, for the rest of this process
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                return False
+            time.sleep(0.02)
+
+
 def run(spec):
     os.umask(0o077)
+    if not hold_start_lock(spec):
+        with open(spec['logFile'], 'a') as log:
+            log.write('supervisor: another supervisor runs this sandbox; this one leaves it alone\n')
+        return 0
     write_file(spec['supervisorPidFile'], str(os.getpid()))
     bpf, _ = seccomp_fd(spec['seccompDeny'])
     info_r, info_w = os.pipe()

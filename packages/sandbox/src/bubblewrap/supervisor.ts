@@ -29,10 +29,15 @@ export async function startSupervisor(
   env: Record<string, string>,
   zygote?: SupervisorZygote,
 ): Promise<void> {
+  // Both are written by the supervisor this starts; left by an earlier one, they would be taken for its.
   await rm(paths.exit, { force: true })
-  // `lost`: the zygote may have forked it; spawning another could start the sandbox twice. The wait below decides.
+  await rm(paths.supervisorPid, { force: true })
   const forked = zygote ? await zygote.fork(paths.spec, env) : 'unavailable'
-  if (forked === 'unavailable') {
+  // `lost`: the zygote went away with the request sent, and may or may not have forked the supervisor. One that was
+  // forked writes its pid file at once; without one, the supervisor is started here. Should the forked one still
+  // turn up, it and this one cannot both run the sandbox: the second finds the first's lock and leaves
+  // (supervisor.py, hold_start_lock).
+  if (forked === 'unavailable' || (forked === 'lost' && !(await appears(paths.supervisorPid, 2_000)))) {
     const child = spawn(systemPython, ['-I', '-S', supervisorScript, 'run', paths.spec], {
       detached: true,
       stdio: 'ignore',
@@ -55,6 +60,16 @@ export async function startSupervisor(
     'permanent',
     `the sandbox did not start: ${log.trim().split('\n').slice(-5).join(' | ')}`,
   )
+}
+
+/** Whether the pid file at `path` appears within `ms`. */
+async function appears(path: string, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    if ((await readPidFile(path)) !== undefined) return true
+    if (Date.now() >= deadline) return false
+    await new Promise((r) => setTimeout(r, 10))
+  }
 }
 
 /** Whether the supervisor and the sandbox's pid 1 are alive (and the pid is still our supervisor's). */
