@@ -1,10 +1,20 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from './config.ts'
 
 describe('loadConfig', () => {
+  const made: string[] = []
+  const tempDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aops-config-'))
+    made.push(dir)
+    return dir
+  }
+  afterEach(() => {
+    for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true })
+  })
+
   it('has sensible defaults', () => {
     const config = loadConfig({}, {})
     expect(config.port).toBe(8787)
@@ -39,7 +49,7 @@ describe('loadConfig', () => {
   })
 
   it('layers file < environment < overrides', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aops-config-'))
+    const dir = tempDir()
     const file = join(dir, 'config.json')
     writeFileSync(file, JSON.stringify({ port: 1111, logLevel: 'debug', defaultModel: 'openai/gpt-5' }))
     const config = loadConfig({ logLevel: 'warn' }, { AGENT_OPS_CONFIG: file, AGENT_OPS_PORT: '2222' })
@@ -55,7 +65,7 @@ describe('loadConfig', () => {
   })
 
   it('rejects unknown keys and broken files clearly', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aops-config-'))
+    const dir = tempDir()
     const unknown = join(dir, 'unknown.json')
     writeFileSync(unknown, JSON.stringify({ prot: 1 }))
     expect(() => loadConfig({}, { AGENT_OPS_CONFIG: unknown })).toThrow(/prot/)
