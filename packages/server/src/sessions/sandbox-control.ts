@@ -24,6 +24,11 @@ export type SandboxControlDeps = {
 /** Creates, starts, hibernates, resumes and tears down a session's sandbox, reporting boot progress as events. */
 export class SandboxControl {
   readonly #deps: SandboxControlDeps
+  /**
+   * The provider's create, start or resume still running, per session. A teardown waits for it: removing a sandbox
+   * while its runner is being spawned would miss the runner, which then runs on, orphaned, in a removed sandbox.
+   */
+  readonly #inFlight = new Map<string, Promise<void>>()
   /** Called once the provider has started (or resumed) the sandbox, so the owner can watch it come up. */
   onStarted: (sessionId: string, status: 'starting' | 'resuming') => void = () => {}
 
@@ -40,11 +45,14 @@ export class SandboxControl {
     const { provider, store, log, transitions } = this.#deps
     try {
       if (!(await transitions.to(sessionId, 'provisioning'))) return
-      const handle = await provider.create({ sessionId })
-      await store.update(sessionId, { sandbox_handle: JSON.stringify(handle) })
+      const handle = await this.#track(sessionId, async () => {
+        const made = await provider.create({ sessionId })
+        await store.update(sessionId, { sandbox_handle: JSON.stringify(made) })
+        return made
+      })
       await log.append(sessionId, { type: 'session.progress', data: { step: 'sandbox.created' } })
       if (!(await transitions.to(sessionId, 'starting'))) return this.teardown(sessionId)
-      await provider.start(handle, await this.#launch(sessionId, handle))
+      await this.#track(sessionId, async () => provider.start(handle, await this.#launch(sessionId, handle)))
       this.onStarted(sessionId, 'starting')
     } catch (error) {
       await this.#failed(sessionId, error, 'sandbox start failed')
@@ -75,7 +83,9 @@ export class SandboxControl {
     if (!handle || !provider.resume) return false
     if (!(await transitions.to(sessionId, 'resuming'))) return false
     try {
-      await provider.resume(handle, await this.#launch(sessionId, handle))
+      await this.#track(sessionId, async () =>
+        provider.resume?.(handle, await this.#launch(sessionId, handle)),
+      )
       this.onStarted(sessionId, 'resuming')
       return true
     } catch (error) {
@@ -104,6 +114,21 @@ export class SandboxControl {
     await this.teardown(sessionId, { keepFiles: true })
   }
 
+  /** Runs `work` as the session's provider operation in flight (see #inFlight); its outcome is the caller's. */
+  async #track<T>(sessionId: string, work: () => Promise<T>): Promise<T> {
+    const running = work()
+    const settled = running.then(
+      () => {},
+      () => {},
+    )
+    this.#inFlight.set(sessionId, settled)
+    try {
+      return await running
+    } finally {
+      if (this.#inFlight.get(sessionId) === settled) this.#inFlight.delete(sessionId)
+    }
+  }
+
   async handle(sessionId: string): Promise<SandboxHandle | undefined> {
     const row = await this.#deps.store.row(sessionId)
     return row.sandbox_handle ? (JSON.parse(row.sandbox_handle) as SandboxHandle) : undefined
@@ -117,6 +142,7 @@ export class SandboxControl {
   /** Stops the sandbox's processes; removes its files unless `keepFiles` (a failed session keeps them to inspect). */
   async teardown(sessionId: string, opts: { keepFiles?: boolean } = {}): Promise<void> {
     const { provider, logger, channels } = this.#deps
+    await this.#inFlight.get(sessionId)
     await channels.close(sessionId)
     const handle = await this.handle(sessionId)
     if (!handle) return
