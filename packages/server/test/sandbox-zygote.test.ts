@@ -61,8 +61,10 @@ describe('supervisors are forked by a zygote, not by the server (as root)', () =
     const env = await provider.exec(first.handle, ['sh', '-c', "tr '\\0' '\\n' < /proc/2/environ"])
     expect(env.stdout).toContain(`AGENT_OPS_CONTROL_TOKEN=${launch.controlToken}\n`)
 
-    // A zygote that died is started again by the next start.
+    // A zygote that died is started again by the next start. Dead means reaped: until then the provider may not
+    // know yet, and a start would go to the dying zygote (the case of the test below).
     process.kill(first.parent, 'SIGKILL')
+    while (alive(first.parent)) await new Promise((r) => setTimeout(r, 10))
     const second = await startOne('ses_zygote_b')
     expect(second.parent).not.toBe(first.parent)
     expect(cmdline(second.parent)).toMatch(/supervisor\.py zygote $/)
