@@ -31,8 +31,9 @@ const alive = (pid: number) => {
   }
 }
 
-describe('supervisors are forked by a zygote, not by the server (as root)', () => {
-  const rootDir = mkdtempSync(join(tmpdir(), 'aops-zygote-'))
+/** A provider on a root of its own, for the describe block calling it; its sandboxes are destroyed after it. */
+function providerUnderTest(prefix: string) {
+  const rootDir = mkdtempSync(join(tmpdir(), prefix))
   const provider = bubblewrapProvider(rootDir)
   const handles: SandboxHandle[] = []
   afterAll(async () => {
@@ -40,12 +41,19 @@ describe('supervisors are forked by a zygote, not by the server (as root)', () =
     await provider.close()
     rmSync(rootDir, { recursive: true, force: true })
   })
+  const supervisorOf = (sessionId: string) =>
+    Number(readFileSync(join(rootDir, sessionId, 'supervisor.pid'), 'utf8'))
+  return { rootDir, provider, handles, supervisorOf }
+}
+
+describe('supervisors are forked by a zygote, not by the server (as root)', () => {
+  const { provider, handles, supervisorOf } = providerUnderTest('aops-zygote-')
 
   async function startOne(sessionId: string) {
     const handle = await provider.create({ sessionId })
     handles.push(handle)
     await provider.start(handle, launch)
-    const supervisor = Number(readFileSync(join(rootDir, sessionId, 'supervisor.pid'), 'utf8'))
+    const supervisor = supervisorOf(sessionId)
     return { handle, supervisor, parent: statusField(supervisor, 'PPid') }
   }
 
@@ -81,23 +89,13 @@ describe('supervisors are forked by a zygote, not by the server (as root)', () =
 })
 
 describe('a zygote that dies with a start request on the way (as root)', () => {
-  const rootDir = mkdtempSync(join(tmpdir(), 'aops-zygote-lost-'))
-  const provider = bubblewrapProvider(rootDir)
-  const handles: SandboxHandle[] = []
-  afterAll(async () => {
-    for (const handle of handles) await provider.destroy(handle)
-    await provider.close()
-    rmSync(rootDir, { recursive: true, force: true })
-  })
+  const { rootDir, provider, handles, supervisorOf } = providerUnderTest('aops-zygote-lost-')
 
   it('the start goes on with a supervisor of its own; a second supervisor for a running sandbox leaves it alone', async () => {
     const first = await provider.create({ sessionId: 'ses_lost_a' })
     handles.push(first)
     await provider.start(first, launch)
-    const zygote = statusField(
-      Number(readFileSync(join(rootDir, 'ses_lost_a', 'supervisor.pid'), 'utf8')),
-      'PPid',
-    )
+    const zygote = statusField(supervisorOf('ses_lost_a'), 'PPid')
     expect(cmdline(zygote)).toMatch(/supervisor\.py zygote $/)
 
     // Stopped, the zygote cannot fork; killed once the request is in its pipe, it never will.
@@ -111,12 +109,12 @@ describe('a zygote that dies with a start request on the way (as root)', () => {
     process.kill(zygote, 'SIGKILL')
     await starting
     expect(await provider.status(second)).toBe('running')
-    const supervisor = Number(readFileSync(join(rootDir, 'ses_lost_b', 'supervisor.pid'), 'utf8'))
+    const supervisor = supervisorOf('ses_lost_b')
     expect(statusField(supervisor, 'PPid')).toBe(process.pid) // started here, not by a zygote
 
     // Another supervisor for the same, running sandbox: it finds the lock taken and changes nothing.
     execFileSync('/usr/bin/python3', ['-I', '-S', supervisorScript, 'run', spec], { env: {} })
-    expect(Number(readFileSync(join(rootDir, 'ses_lost_b', 'supervisor.pid'), 'utf8'))).toBe(supervisor)
+    expect(supervisorOf('ses_lost_b')).toBe(supervisor)
     expect(await provider.status(second)).toBe('running')
     expect(readFileSync(join(rootDir, 'ses_lost_b', 'sandbox.log'), 'utf8')).toContain(
       'another supervisor runs this sandbox',
