@@ -23,8 +23,8 @@ export async function startStack(model: ScriptedModel, config: ConfigInput = {})
     defaultModel: `openai-compatible/${model.modelId}`,
     sandboxDir,
     idleTimeoutMs: 0,
-    // The floor (bare OpenCode) may use every core; so may the sandbox here, or the comparison would measure the
-    // operator's CPU limit (1 core by default) instead of the stack's overhead.
+    // The floor (bare OpenCode) may use every core; so may the sandbox here, or on a machine of more than two cores
+    // the comparison would measure the operator's CPU limit (2 cores by default) instead of the stack's overhead.
     sandboxCpuMillicores: cpus().length * 1000,
     ...config,
   })
