@@ -5,6 +5,8 @@ type Zygote = ChildProcessByStdio<Writable, Readable, null>
 /** The new supervisor's pid; `lost` when the zygote went away with the request sent (it may have forked). */
 export type ForkResult = number | 'lost' | 'unavailable'
 type Pending = { resolve: (result: ForkResult) => void }
+/** A zygote and the requests sent to it, answered in order; a replaced zygote's late exit fails only its own. */
+type Running = { process: Zygote; pending: Pending[] }
 
 /**
  * One python3 running `supervisor.py zygote`, which forks a sandbox's supervisor on request: a start then neither
@@ -18,8 +20,7 @@ type Pending = { resolve: (result: ForkResult) => void }
 export class SupervisorZygote {
   readonly #python: string
   readonly #script: string
-  #child: Zygote | undefined
-  #pending: Pending[] = []
+  #current: Running | undefined
   #closed = false
 
   constructor(python: string, script: string) {
@@ -34,31 +35,36 @@ export class SupervisorZygote {
 
   /** Forks a supervisor for the spec at `specPath` with environment `env`. */
   fork(specPath: string, env: Record<string, string>): Promise<ForkResult> {
-    const child = this.#ensure()
-    if (!child) return Promise.resolve('unavailable')
+    const zygote = this.#ensure()
+    if (!zygote) return Promise.resolve('unavailable')
     return new Promise((resolve) => {
-      this.#pending.push({ resolve })
-      this.#hold(child, true)
-      child.stdin.write(`${JSON.stringify({ spec: specPath, env })}\n`)
+      zygote.pending.push({ resolve })
+      this.#hold(zygote.process, true)
+      zygote.process.stdin.write(`${JSON.stringify({ spec: specPath, env })}\n`)
     })
   }
 
   /** Ends the zygote; forks asked for afterwards resolve `unavailable`. */
   close(): void {
     this.#closed = true
-    this.#child?.stdin.end()
-    this.#child?.kill('SIGKILL')
-    this.#failAll()
+    const current = this.#current
+    this.#current = undefined
+    if (!current) return
+    current.process.stdin.end()
+    current.process.kill('SIGKILL')
+    failAll(current)
   }
 
-  #ensure(): Zygote | undefined {
+  #ensure(): Running | undefined {
     if (this.#closed) return undefined
-    if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null) return this.#child
+    const current = this.#current
+    if (current && current.process.exitCode === null && current.process.signalCode === null) return current
     const child = spawn(this.#python, ['-I', '-S', this.#script, 'zygote'], {
       stdio: ['pipe', 'pipe', 'ignore'],
       env: {},
     })
-    this.#child = child
+    const zygote: Running = { process: child, pending: [] }
+    this.#current = zygote
     let buffered = ''
     child.stdout.setEncoding('utf8')
     child.stdout.on('data', (chunk: string) => {
@@ -67,20 +73,20 @@ export class SupervisorZygote {
       while (newline >= 0) {
         const pid = Number(buffered.slice(0, newline))
         buffered = buffered.slice(newline + 1)
-        this.#pending.shift()?.resolve(Number.isInteger(pid) && pid > 0 ? pid : 'lost')
+        zygote.pending.shift()?.resolve(Number.isInteger(pid) && pid > 0 ? pid : 'lost')
         newline = buffered.indexOf('\n')
       }
-      if (this.#pending.length === 0) this.#hold(child, false)
+      if (zygote.pending.length === 0) this.#hold(child, false)
     })
     const gone = () => {
-      if (this.#child === child) this.#child = undefined
-      this.#failAll()
+      if (this.#current === zygote) this.#current = undefined
+      failAll(zygote)
     }
     child.once('exit', gone)
     child.once('error', gone)
     child.stdin.on('error', gone) // EPIPE: it died with a request on the way
     this.#hold(child, false)
-    return child
+    return zygote
   }
 
   /** An idle zygote does not keep the server's process alive; one with requests on the way does. */
@@ -88,8 +94,8 @@ export class SupervisorZygote {
     for (const handle of [child, child.stdin, child.stdout] as { ref(): void; unref(): void }[])
       held ? handle.ref() : handle.unref()
   }
+}
 
-  #failAll() {
-    for (const { resolve } of this.#pending.splice(0)) resolve('lost')
-  }
+function failAll(zygote: Running) {
+  for (const { resolve } of zygote.pending.splice(0)) resolve('lost')
 }
