@@ -41,7 +41,10 @@ export function detectCgroups(
     const [fsType, , superOptions = ''] = right.split(' ')
     if (!mountPoint) continue
     if (fsType === 'cgroup2') v2 ??= mountPoint
-    if (fsType === 'cgroup') for (const option of superOptions.split(',')) v1[option] ??= mountPoint
+    // The super options name the controllers of a v1 hierarchy, beside the read-write flag (`rw,cpu,cpuacct`).
+    if (fsType === 'cgroup')
+      for (const option of superOptions.split(','))
+        if (option !== 'rw' && option !== 'ro') v1[option] ??= mountPoint
   }
   if (v2) {
     const controllers = readFileSync(join(v2, 'cgroup.controllers'), 'utf8').trim().split(/\s+/)
