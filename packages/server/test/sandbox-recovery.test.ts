@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClient } from '@agent-ops/sdk'
@@ -15,6 +15,7 @@ import {
   scriptedModelRef,
   startServerProcess,
   stopAllSessions,
+  uidPoolDir,
 } from './harness.ts'
 import { noTraces, removeSandboxRoot, sandboxTraces } from './sandbox-traces.ts'
 
@@ -99,7 +100,14 @@ describe('server SIGKILL and restart with bubblewrap sandboxes', () => {
     expect(
       orphanTraces.mounts.length * orphanTraces.cgroups.length * orphanTraces.processes.length,
     ).toBeGreaterThan(0)
+    // And in the machine-wide uid pool, the record of a sandbox whose server's root was deleted without a clean-up
+    // (a server killed, then its directory removed): the restart's sweep releases it.
+    const orphanUidRecord = join(uidPoolDir, '909999')
+    writeFileSync(orphanUidRecord, join(tmpdir(), `aops-root-removed-${process.pid}`, 'ses_gone'))
+    const twoMinutesAgo = new Date(Date.now() - 120_000)
+    utimesSync(orphanUidRecord, twoMinutesAgo, twoMinutesAgo)
     server = await startServerProcess(env)
+    expect(existsSync(orphanUidRecord)).toBe(false)
 
     // The busy session's runner reconnects over its socket; the turn completes and the conversation goes on.
     const events = await collectEvents(

@@ -343,6 +343,8 @@ export class BubblewrapProvider implements SandboxProvider {
       if (id && !id.startsWith('.') && !keep.has(id)) removed.add(id)
     }
     for (const id of removed) await this.#destroyDir(join(this.#o.rootDir, id))
+    // Uids the machine-wide pool still records for sandboxes of roots that no longer exist (this root's: above).
+    await this.#uids.releaseOrphans().catch(() => {})
     // Run once at server start: the first session then finds a volume formatted ahead of time, a compile cache
     // of the runner as it is now, and a zygote to fork its supervisor.
     this.#zygote.warm()

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -49,5 +49,30 @@ describe('processesOfUid', () => {
   it('lists the processes running as a uid, this one included for its own, and none for an unused uid', async () => {
     expect(await processesOfUid(process.getuid?.() ?? 0)).toContain(process.pid)
     expect(await processesOfUid(range.first + range.count + 12_345)).toEqual([])
+  })
+})
+
+describe('UidPool.releaseOrphans', () => {
+  it('releases a record whose root directory is gone, once it is old enough and no process runs as the uid', async () => {
+    const running = new Set([970_002])
+    const uids = pool(async (uid) => running.has(uid))
+    const record = dir!
+    const aMinuteAgo = new Date(Date.now() - 61_000)
+    const write = (uid: number, owner: string, old: boolean) => {
+      writeFileSync(join(record, String(uid)), owner)
+      if (old) utimesSync(join(record, String(uid)), aMinuteAgo, aMinuteAgo)
+    }
+    write(970_000, '/gone/root/ses_a', true) // orphan: released
+    write(970_001, '/gone/root/ses_b', false) // written just now: may be a create under way
+    write(970_002, '/gone/root/ses_c', true) // a process still runs as it
+    write(970_003, join(record, 'ses_d'), true) // its root exists (its own server sweeps it)
+    expect(await uids.releaseOrphans(60_000)).toEqual([970_000])
+    expect([...(await uids.allocations()).keys()].sort()).toEqual([970_001, 970_002, 970_003])
+    // A uid recorded as in use outside the pool: kept while a process runs as it, released once none does.
+    write(970_000, `in use outside ${record}`, true)
+    running.add(970_000)
+    expect(await uids.releaseOrphans(60_000)).toEqual([])
+    running.delete(970_000)
+    expect(await uids.releaseOrphans(60_000)).toEqual([970_000])
   })
 })
