@@ -32,7 +32,10 @@ export async function childrenOf(pid: number): Promise<number[]> {
 const procScanBatch = 128
 
 /**
- * Every process whose real uid is `uid`. The status files are read synchronously, a batch at a time: /proc
+ * Every live process whose real uid is `uid`. Not zombies: an exited process waiting for its parent to reap it runs
+ * nothing and holds nothing but its pid, and cannot be killed; counted, a sandbox's killed process not yet reaped
+ * would hold a destroy in killUid's loop until its timeout, and make the uid look in use by another process to the
+ * uid pool, which then keeps it marked so. The status files are read synchronously, a batch at a time: /proc
  * answers from memory (~20 us a file), and as one async read each they queued on libuv's four threads behind
  * every other file operation of the server, 10-250 ms for ~100 processes on a busy boot (~2 ms this way).
  * Between batches the event loop turns, so a host with thousands of processes does not hold the server.
@@ -49,7 +52,9 @@ export async function processesOfUid(uid: number): Promise<number[]> {
       } catch {
         continue // exited meanwhile
       }
-      if (status.match(/^Uid:\s+(\d+)/m)?.[1] === String(uid)) owned.push(Number(pid))
+      if (status.match(/^Uid:\s+(\d+)/m)?.[1] !== String(uid)) continue
+      if (/^State:\s+Z/m.test(status)) continue
+      owned.push(Number(pid))
     }
   }
   return owned

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -49,6 +50,36 @@ describe('processesOfUid', () => {
   it('lists the processes running as a uid, this one included for its own, and none for an unused uid', async () => {
     expect(await processesOfUid(process.getuid?.() ?? 0)).toContain(process.pid)
     expect(await processesOfUid(range.first + range.count + 12_345)).toEqual([])
+  })
+
+  it('leaves out zombies: a process of the uid that exited and is not reaped yet (as root)', async () => {
+    const uid = range.first + range.count + 23_456
+    // As `uid`: a parent that forks a child which exits at once, and never reaps it.
+    const parent = spawn('setpriv', [
+      `--reuid=${uid}`,
+      `--regid=${uid}`,
+      '--clear-groups',
+      '/usr/bin/python3',
+      '-c',
+      'import os, sys, time\nif os.fork() == 0: os._exit(0)\nprint("forked", flush=True)\ntime.sleep(30)',
+    ])
+    try {
+      await new Promise((resolve, reject) => {
+        parent.stdout.once('data', resolve)
+        parent.once('exit', (code) => reject(new Error(`the parent exited (${code}) before forking`)))
+      })
+      const zombie = () => {
+        for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+          const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+          if (status.includes(`PPid:\t${parent.pid}\n`) && /^State:\s+Z/m.test(status)) return Number(pid)
+        }
+        return undefined
+      }
+      while (zombie() === undefined) await new Promise((resolve) => setTimeout(resolve, 10))
+      expect(await processesOfUid(uid)).toEqual([parent.pid])
+    } finally {
+      parent.kill('SIGKILL')
+    }
   })
 })
 
