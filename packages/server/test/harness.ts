@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ApiKeyScope, OrgRole, SessionEvent } from '@agent-ops/protocol'
-import { BubblewrapProvider, type BubblewrapProviderOptions, detectCgroups } from '@agent-ops/sandbox'
+import {
+  BubblewrapProvider,
+  type BubblewrapProviderOptions,
+  detectCgroups,
+  type RunnerLaunch,
+} from '@agent-ops/sandbox'
 import { type Client, createClient, signInWithPassword } from '@agent-ops/sdk'
 import { type ConfigInput, loadConfig, type RunningServer, serve } from '@agent-ops/server'
 import { type Script, type ScriptedModel, startScriptedModel } from '@agent-ops/testkit'
@@ -225,6 +230,18 @@ export async function startServerProcess(env: Record<string, string>): Promise<C
     child.once('exit', exited)
   })
   return child
+}
+
+/**
+ * What a sandbox started by a provider alone (no server) is given: its runner finds no server on the control socket
+ * and keeps retrying, which is all such tests need of it.
+ */
+export function launchWithoutServer(controlToken = 'no-such-session'): RunnerLaunch {
+  return {
+    controlUrl: 'ws+unix:///run/agent-ops/control.sock:/internal/runner',
+    controlToken,
+    opencodeConfig: { provider: {}, model: scriptedModelRef },
+  }
 }
 
 /**

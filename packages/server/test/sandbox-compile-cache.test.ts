@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SandboxHandle } from '@agent-ops/sandbox'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bubblewrapProvider } from './harness.ts'
+import { bubblewrapProvider, launchWithoutServer } from './harness.ts'
 
 /**
  * The runner's compile cache is made by the server and shared by every sandbox, read-only: a sandbox's runner
@@ -18,12 +18,7 @@ describe('the shared compile cache of the runner', () => {
     await provider.sweep(new Set()) // what a server does at start: the cache is made in the background
     await provider.close()
     handle = await provider.create({ sessionId: 'ses_compile_cache' })
-    // No server to connect to: the runner keeps retrying, which is all this test needs of it.
-    await provider.start(handle, {
-      controlUrl: 'ws+unix:///run/agent-ops/control.sock:/internal/runner',
-      controlToken: 'no-such-session',
-      opencodeConfig: { provider: {}, model: 'openai-compatible/scripted-model' },
-    })
+    await provider.start(handle, launchWithoutServer())
   }, 120_000)
   afterAll(async () => {
     if (handle) await provider.destroy(handle)

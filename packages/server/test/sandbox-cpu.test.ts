@@ -1,37 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { RunnerLaunch, SandboxHandle } from '@agent-ops/sandbox'
+import type { SandboxHandle } from '@agent-ops/sandbox'
 import { afterAll, describe, expect, it } from 'vitest'
-import { bubblewrapProvider } from './harness.ts'
+import { bubblewrapProvider, launchWithoutServer } from './harness.ts'
+import { sandboxTraces } from './sandbox-traces.ts'
 
-// No server to connect to: the runner keeps retrying, which is all this test needs of it.
-const launch: RunnerLaunch = {
-  controlUrl: 'ws+unix:///run/agent-ops/control.sock:/internal/runner',
-  controlToken: 'cpu-test-control-token',
-  opencodeConfig: { provider: {}, model: 'openai-compatible/scripted-model' },
-}
 const cpuMillicores = 500
-
-/**
- * The directory of the session's cgroup that holds the CPU controller, from a process of the sandbox: cgroup v2's
- * single hierarchy (`0::/path`) or v1's `cpu` hierarchy (`N:cpu,cpuacct:/path` or `N:cpu:/path`).
- */
-function cpuCgroupOf(sessionId: string): string {
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    let lines: string[]
-    try {
-      lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n')
-    } catch {
-      continue // exited meanwhile
-    }
-    if (!lines.some((line) => line.endsWith(`/${sessionId}`))) continue
-    const v1 = lines.find((line) => line.split(':')[1]?.split(',').includes('cpu'))
-    if (v1) return join('/sys/fs/cgroup', v1.split(':')[1]!, v1.split(':')[2]!)
-    return join('/sys/fs/cgroup', lines.find((line) => line.startsWith('0::'))!.slice(3))
-  }
-  throw new Error(`no process of ${sessionId} found`)
-}
 
 /** Times the cgroup ran out of its CPU quota for a period (v1 and v2 both name it so in cpu.stat). */
 const throttledPeriods = (cgroup: string) =>
@@ -51,8 +26,11 @@ describe('a sandbox’s CPU is capped at its limit (as root)', () => {
 
   it('busy loops get no more than the limit, and the cgroup records the throttling', async () => {
     handle = await provider.create({ sessionId: 'ses_cpu_cap' })
-    await provider.start(handle, launch)
-    const cgroup = cpuCgroupOf('ses_cpu_cap')
+    await provider.start(handle, launchWithoutServer())
+    // The session's cgroup directory that has the CPU controller's files (v2: its only one; v1: its cpu one).
+    const cgroup = sandboxTraces(rootDir, 'ses_cpu_cap').cgroups.find((dir) =>
+      existsSync(join(dir, 'cpu.stat')),
+    )!
     const throttledBefore = throttledPeriods(cgroup)
 
     // Two busy loops for two seconds of wall time, each reporting the CPU time it got.

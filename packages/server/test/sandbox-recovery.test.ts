@@ -11,6 +11,7 @@ import {
   collectEvents,
   freePort,
   idleCount,
+  launchWithoutServer,
   ofType,
   scriptedModelRef,
   startServerProcess,
@@ -90,11 +91,7 @@ describe('server SIGKILL and restart with bubblewrap sandboxes', () => {
     const orphan = 'ses_orphan_from_a_crash'
     const provider = bubblewrapProvider(sandboxDir)
     const handle = await provider.create({ sessionId: orphan })
-    await provider.start(handle, {
-      controlUrl: 'ws+unix:///run/agent-ops/control.sock:/internal/runner',
-      controlToken: 'no-such-session',
-      opencodeConfig: { provider: {}, model: scriptedModelRef },
-    })
+    await provider.start(handle, launchWithoutServer())
     await provider.close() // its background work (the spare volumes it refilled) is done before the server is back
     const orphanTraces = sandboxTraces(sandboxDir, orphan)
     expect(

@@ -3,18 +3,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { RunnerLaunch, SandboxHandle } from '@agent-ops/sandbox'
+import type { SandboxHandle } from '@agent-ops/sandbox'
 import { afterAll, describe, expect, it } from 'vitest'
-import { bubblewrapProvider } from './harness.ts'
+import { bubblewrapProvider, launchWithoutServer } from './harness.ts'
 
 const supervisorScript = fileURLToPath(new URL('../../sandbox/src/bubblewrap/supervisor.py', import.meta.url))
 
-// No server to connect to: the runner keeps retrying, which is all these tests need of it.
-const launch: RunnerLaunch = {
-  controlUrl: 'ws+unix:///run/agent-ops/control.sock:/internal/runner',
-  controlToken: 'zygote-test-control-token',
-  opencodeConfig: { provider: {}, model: 'openai-compatible/scripted-model' },
-}
+const launch = launchWithoutServer('zygote-test-control-token')
 
 const statusField = (pid: number, field: string) =>
   Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
