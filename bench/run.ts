@@ -49,6 +49,7 @@ try {
     samples.opencode_start_at_resume_ms = resumed.floor
     samples.opencode_reopen_session_ms = resumed.reopenSession
     samples.idle_session_rss_mb = resumed.rss
+    samples.resume_runner_cpu_ms = resumed.runnerCpu
   } else if (wanted('sandbox')) progress('not root: bubblewrap sandbox metrics skipped')
 
   if (wanted('ui')) {
@@ -157,6 +158,7 @@ const targetOf: Record<string, string> = {
   terminal_first_output_ms: 'panel request to usable',
   opencode_first_session_ms: 'bare OpenCode, healthy to 1st session',
   opencode_reopen_session_ms: 'bare OpenCode restarted, healthy to its session',
+  resume_runner_cpu_ms: "runner's CPU, start to ready",
 }
 const floorOf: Record<string, string> = {
   session_ready_ms: 'opencode_start_ms',

@@ -88,6 +88,7 @@ export async function measureResume(model: ScriptedModel, runs: number) {
   const floor: number[] = []
   const reopenSession: number[] = []
   const rss: number[] = []
+  const runnerCpu: number[] = []
   try {
     for (let i = 0; i < runs; i++) {
       const session = await stack.client.sessions.create({ prompt: 'hello' })
@@ -104,20 +105,53 @@ export async function measureResume(model: ScriptedModel, runs: number) {
       await stack.client.sessions.send(session.id, { text: 'are you back?' })
       await stack.reach(session.id, 'ready', lastEventSeq)
       resume.push(performance.now() - started)
+      runnerCpu.push(runnerCpuMs(session.id))
       await stack.client.sessions.stop(session.id)
     }
   } finally {
     await stack.close()
   }
-  return { resume, floor, reopenSession, rss }
+  return { resume, floor, reopenSession, rss, runnerCpu }
+}
+
+/**
+ * CPU time the session's runner has used since it started (a resume starts a new one): user plus system time from
+ * /proc/PID/stat, in clock ticks of 10 ms. Most of it is spent while OpenCode starts beside it, on the same cores.
+ */
+function runnerCpuMs(sessionId: string): number {
+  for (const pid of sandboxPids(sessionId)) {
+    try {
+      // node .../main.ts, not the bwrap processes whose command lines name it too.
+      const [command, entry] = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+      if (!command?.endsWith('/node') || !entry?.endsWith('/packages/runner/src/main.ts')) continue
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      // Fields after the command name (in parentheses, which may hold anything): utime and stime are 14 and 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      return (Number(fields[11]) + Number(fields[12])) * 10
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  throw new Error(`no runner process found for session ${sessionId}`)
+}
+
+/** Every process whose cgroup is the session's sandbox. */
+function sandboxPids(sessionId: string): string[] {
+  return readdirSync('/proc').filter((name) => {
+    if (!/^\d+$/.test(name)) return false
+    try {
+      return readFileSync(`/proc/${name}/cgroup`, 'utf8').includes(`/${sessionId}\n`)
+    } catch {
+      return false // exited meanwhile
+    }
+  })
 }
 
 /** Resident memory of every process whose cgroup is the session's sandbox, in MB. */
 function sandboxRssMb(sessionId: string): number {
   let kb = 0
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+  for (const pid of sandboxPids(sessionId)) {
     try {
-      if (!readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(`/${sessionId}\n`)) continue
       kb += Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+)/m)?.[1] ?? 0)
     } catch {
       // Exited meanwhile.

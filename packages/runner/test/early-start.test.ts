@@ -121,6 +121,45 @@ server.listen(0, '127.0.0.1', () => console.log('opencode server listening on ht
     await opencode?.exited
   })
 
+  it("follows an adopted OpenCode's output file as it is written: a URL printed in parts, an exit before any", async () => {
+    dir = mkdtempSync(join(tmpdir(), 'aops-early-'))
+    const adopt = (script: string, outputFile: string) => {
+      const out = openSync(outputFile, 'w')
+      const launched = spawn('/bin/sh', ['-c', script], { detached: true, stdio: ['ignore', out, out] })
+      closeSync(out)
+      return OpencodeProcess.adopt({
+        pid: launched.pid ?? -1,
+        password: 'p',
+        outputFile,
+        cwd: dir!,
+        pidFile: join(dir!, 'opencode.pid'),
+        log: createLogger({ write: () => {} }),
+      })
+    }
+    // The line in two writes, the second well after the first read: the wait reads the file again when it changes.
+    const server = spawn(process.execPath, [
+      '-e',
+      `require('node:http').createServer((q, r) => r.end('{"healthy":true,"version":"1.2.3"}')).listen(0, '127.0.0.1', function () { console.log(this.address().port) })`,
+    ])
+    const port = await new Promise<string>((resolve) =>
+      server.stdout.once('data', (d) => resolve(String(d).trim())),
+    )
+    try {
+      const printed = adopt(
+        `printf 'opencode server listen'; sleep 0.3; echo 'ing on http://127.0.0.1:${port}'; exec sleep 60`,
+        join(dir, 'printed.out'),
+      )
+      const opencode = await printed
+      expect(opencode.url).toBe(`http://127.0.0.1:${port}`)
+      expect(opencode.version).toBe('1.2.3')
+      await opencode.stop(0)
+    } finally {
+      server.kill()
+    }
+    const failed = adopt(`echo 'Error: no such config'; sleep 0.2; exit 1`, join(dir, 'failed.out'))
+    await expect(failed).rejects.toThrow(/exited during start-up:\nError: no such config/)
+  })
+
   it('gives up an adopted OpenCode still starting when told to stop, with its whole process group', async () => {
     dir = mkdtempSync(join(tmpdir(), 'aops-early-'))
     const outputFile = join(dir, 'opencode.out')
