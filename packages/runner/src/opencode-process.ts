@@ -411,7 +411,7 @@ function watchProcess(pid: number): Tracked {
 /**
  * Resolves with the URL from "opencode server listening on http://..." in an adopted OpenCode's output file. The file
  * is read again when inotify reports a write to it, and every OUTPUT_POLL_MS in case it does not: a read every few
- * milliseconds instead cost the runner ~0.2 s of CPU during OpenCode's start-up, taken from OpenCode's own.
+ * milliseconds instead cost the runner 0.1-0.2 s of CPU while OpenCode starts, on the same cores.
  */
 async function waitForUrlInFile(path: string, proc: Tracked, deadline: number): Promise<string> {
   let gone = false
