@@ -70,18 +70,26 @@ const timeout = (ms: number, what: string) =>
 type StoredSnapshot = { sessionId: string; snapshot: OpencodeSnapshot }
 
 /** Everything the bridge needs to catch up with a session: its messages, statuses and open asks. */
-async function snapshotOf(
-  api: OpencodeApi,
-  sessionId: string,
-  opts: { latestMessageOnly?: boolean } = {},
-): Promise<OpencodeSnapshot> {
+async function snapshotOf(api: OpencodeApi, sessionId: string): Promise<OpencodeSnapshot> {
   const [messages, statuses, permissions, questions] = await Promise.all([
-    api.messages(sessionId, opts.latestMessageOnly ? { limit: 1 } : undefined),
+    api.messages(sessionId),
     api.statuses(),
     api.pendingPermissions(),
     api.pendingQuestions(),
   ])
   return { messages, statuses, permissions, questions }
+}
+
+/**
+ * A stored session as an OpenCode this runner has just started sees it. Seeding needs only its latest message
+ * (reconcile.ts: seed); the whole conversation, which grows with the session, would be read back on every resume.
+ * Statuses and pending asks live in OpenCode's memory, not in its database (1.18: a session busy on a permission
+ * and a question shows neither after a restart), and this OpenCode has had no prompt yet, so there are none: asking
+ * would only queue three more requests behind its instance set-up on the way to ready.
+ */
+async function startedSnapshotOf(api: OpencodeApi, sessionId: string): Promise<OpencodeSnapshot> {
+  const messages = await api.messages(sessionId, { limit: 1 })
+  return { messages, statuses: {}, permissions: [], questions: [] }
 }
 
 export class AgentSupervisor {
@@ -273,9 +281,7 @@ export class AgentSupervisor {
     try {
       const sessionId = await known
       if (!sessionId) return undefined
-      // Seeding needs only the latest message (reconcile.ts: seed); the whole conversation, which grows with the
-      // session, would be read back and parsed on every resume.
-      return { sessionId, snapshot: await snapshotOf(api, sessionId, { latestMessageOnly: true }) }
+      return { sessionId, snapshot: await startedSnapshotOf(api, sessionId) }
     } catch {
       return undefined // read again after the connect, as without this
     }

@@ -103,5 +103,9 @@ describe('a runner starting on a stored session', () => {
     expect(lines.filter((line) => line.startsWith('GET /session/ses_stored/message'))).toEqual([
       'GET /session/ses_stored/message?limit=1',
     ])
+    // Statuses and pending asks live in OpenCode's memory: one it has just started has none, so they are not asked
+    // for (GET /session/status once: the instance warm-up, opencode-process.ts).
+    expect(lines.filter((line) => /^GET \/(permission|question)\b/.test(line))).toEqual([])
+    expect(lines.filter((line) => line === 'GET /session/status')).toHaveLength(1)
   })
 })
