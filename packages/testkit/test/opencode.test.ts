@@ -37,6 +37,34 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
+/**
+ * A stand-in `opencode serve`: prints its URL at once, answers /global/health 503 `unhealthyAnswers` times (as OpenCode
+ * still starting would make a client wait), then 200, or exits instead. Logs each answer to its stdout.
+ */
+async function writeStandIn(
+  directory: string,
+  opts: { unhealthyAnswers: number; exitAfterUnhealthy?: boolean },
+): Promise<string> {
+  const binary = join(directory, 'standin-serve.mjs')
+  await writeFile(
+    binary,
+    `#!${process.execPath}
+import { createServer } from 'node:http'
+let answers = 0
+const server = createServer((request, response) => {
+  answers += 1
+  const status = answers > ${opts.unhealthyAnswers} ? 200 : 503
+  console.log(\`health \${answers}: \${status}\`)
+  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ healthy: status === 200 }))
+  if (status === 503 && ${Boolean(opts.exitAfterUnhealthy)}) setTimeout(() => process.exit(3), 10)
+})
+server.listen(0, '127.0.0.1', () => console.log(\`opencode server listening on http://127.0.0.1:\${server.address().port}\`))
+`,
+    { mode: 0o755 },
+  )
+  return binary
+}
+
 async function tempDir(): Promise<string> {
   const directory = await realpath(await mkdtemp(join(tmpdir(), 'testkit-workspace-')))
   cleanups.push(() => rm(directory, { recursive: true, force: true }))
@@ -131,5 +159,22 @@ describe('startOpenCode', () => {
     const silent = startOpenCode({ directory, config: {}, binary, startTimeoutMs: 300 })
     await expect(silent).rejects.toThrow(/printed no URL within 300 ms:\nstarting/)
     expect(isAlive(Number(await readFile(join(directory, 'pid'), 'utf8')))).toBe(false)
+  })
+
+  it('resolves once the server answers its health check, not when it prints its URL', async () => {
+    const directory = await tempDir()
+    const binary = await writeStandIn(directory, { unhealthyAnswers: 3 })
+    const opencode = await startOpenCode({ directory, config: {}, binary })
+    cleanups.push(() => opencode.stop())
+    // The stand-in answered 503 three times; startOpenCode kept asking until it answered 200.
+    expect(opencode.logs()).toContain('health 4: 200')
+  })
+
+  it('reports a server that exits after printing its URL, before it is healthy', async () => {
+    const directory = await tempDir()
+    const binary = await writeStandIn(directory, { unhealthyAnswers: 1, exitAfterUnhealthy: true })
+    await expect(startOpenCode({ directory, config: {}, binary })).rejects.toThrow(
+      /exited before it answered its health check:[\s\S]*health 1: 503/,
+    )
   })
 })
