@@ -173,8 +173,14 @@ describe('startOpenCode', () => {
   it('reports a server that exits after printing its URL, before it is healthy', async () => {
     const directory = await tempDir()
     const binary = await writeStandIn(directory, { unhealthyAnswers: 1, exitAfterUnhealthy: true })
-    await expect(startOpenCode({ directory, config: {}, binary })).rejects.toThrow(
-      /exited before it answered its health check:[\s\S]*health 1: 503/,
+    const started = startOpenCode({ directory, config: {}, binary })
+    // Should it resolve (the failure this test is for), the stand-in, which exits only after a 503, is stopped.
+    cleanups.push(() =>
+      started.then(
+        (opencode) => opencode.stop(),
+        () => {},
+      ),
     )
+    await expect(started).rejects.toThrow(/exited before it answered its health check:[\s\S]*health 1: 503/)
   })
 })
