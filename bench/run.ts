@@ -9,7 +9,7 @@ import { measureOpenCodeStart, openDirectAgent } from './opencode-direct.ts'
 import { measurePanels } from './panels.ts'
 import { measureResume, measureSandboxStart, measureWarmClaims } from './sandbox.ts'
 import { startStack } from './stack.ts'
-import { type Metric, median, metric, round } from './stats.ts'
+import { type Metric, median, medianInterval, metric, round } from './stats.ts'
 import { measureUiOpen } from './ui-open.ts'
 
 const runs = Number(process.env.BENCH_RUNS ?? 10)
@@ -110,20 +110,48 @@ const measuredPanels = metrics.vscode_ready_ms !== undefined
  * Load that drifts over the minutes of a run moves both of a pair alike and cancels here, where the difference of
  * two medians keeps it; reported beside the targets' own figures (differences of medians), not instead of them.
  */
-const paired = (name: string, floor: string, combine: (value: number, floor: number) => number) => {
+const pairs = (name: string, floor: string, combine: (value: number, floor: number) => number) => {
   const values = samples[name]!
   const floors = samples[floor]!
-  return median(values.slice(0, floors.length).map((value, i) => combine(value, floors[i]!)))
+  return values.slice(0, floors.length).map((value, i) => combine(value, floors[i]!))
 }
+const paired = (name: string, floor: string, combine: (value: number, floor: number) => number) =>
+  median(pairs(name, floor, combine))
+/**
+ * The 95% interval of that paired median (stats.ts): one OpenCode start-up alone spreads by ±300 ms here, so a
+ * median within the interval's width of a target says little; the interval shows how much.
+ */
+const pairedInterval = (
+  name: string,
+  floor: string,
+  combine: (value: number, floor: number) => number,
+  digits = 1,
+): [number, number] | undefined => {
+  const interval = medianInterval(pairs(name, floor, combine))
+  return interval && [round(interval[0], digits), round(interval[1], digits)]
+}
+const difference = (v: number, f: number) => v - f
+const ratio = (v: number, f: number) => v / f
+/** ", 95% interval A to B ms" for the report's lines; nothing when there are too few samples for one. */
+const intervalText = (interval: [number, number] | undefined, unit: string) =>
+  interval ? `, 95% interval ${interval[0]} to ${interval[1]}${unit}` : ''
 const derived = {
   ...(measuredStack && {
     first_token_overhead_ms: round(m('first_token_stack_ms') - m('first_token_direct_ms')),
     first_token_overhead_paired_ms: round(
-      paired('first_token_stack_ms', 'first_token_direct_ms', (v, f) => v - f),
+      paired('first_token_stack_ms', 'first_token_direct_ms', difference),
+    ),
+    first_token_overhead_paired_interval_ms: pairedInterval(
+      'first_token_stack_ms',
+      'first_token_direct_ms',
+      difference,
     ),
     session_ready_vs_opencode_start: round(m('session_ready_ms') / m('opencode_start_ms'), 2),
-    session_ready_vs_opencode_start_paired: round(
-      paired('session_ready_ms', 'opencode_start_ms', (v, f) => v / f),
+    session_ready_vs_opencode_start_paired: round(paired('session_ready_ms', 'opencode_start_ms', ratio), 2),
+    session_ready_vs_opencode_start_paired_interval: pairedInterval(
+      'session_ready_ms',
+      'opencode_start_ms',
+      ratio,
       2,
     ),
   }),
@@ -132,7 +160,12 @@ const derived = {
     // Against the floor measured between the resumes, not the one of the start-up part (minutes apart).
     resume_minus_opencode_start_ms: round(m('resume_ms') - m('opencode_start_at_resume_ms')),
     resume_minus_opencode_start_paired_ms: round(
-      paired('resume_ms', 'opencode_start_at_resume_ms', (v, f) => v - f),
+      paired('resume_ms', 'opencode_start_at_resume_ms', difference),
+    ),
+    resume_minus_opencode_start_paired_interval_ms: pairedInterval(
+      'resume_ms',
+      'opencode_start_at_resume_ms',
+      difference,
     ),
   }),
 }
@@ -187,10 +220,10 @@ const rows = Object.entries(metrics).map(([name, value]) => {
 console.table(rows)
 if (measuredStack) {
   console.log(
-    `first token overhead: ${derived.first_token_overhead_ms} ms (target < 15 ms: ${verdict(targets.first_token_overhead_ms)}; paired: ${derived.first_token_overhead_paired_ms} ms)`,
+    `first token overhead: ${derived.first_token_overhead_ms} ms (target < 15 ms: ${verdict(targets.first_token_overhead_ms)}; paired: ${derived.first_token_overhead_paired_ms} ms${intervalText(derived.first_token_overhead_paired_interval_ms, ' ms')})`,
   )
   console.log(
-    `session ready: ${derived.session_ready_vs_opencode_start}x OpenCode start-up (target <= 1.2x: ${verdict(targets.session_ready_vs_opencode_start)}; paired: ${derived.session_ready_vs_opencode_start_paired}x)`,
+    `session ready: ${derived.session_ready_vs_opencode_start}x OpenCode start-up (target <= 1.2x: ${verdict(targets.session_ready_vs_opencode_start)}; paired: ${derived.session_ready_vs_opencode_start_paired}x${intervalText(derived.session_ready_vs_opencode_start_paired_interval, 'x')})`,
   )
   console.log(
     `bare OpenCode, healthy to its first session: ${m('opencode_first_session_ms')} ms (${round((m('opencode_start_ms') + m('opencode_first_session_ms')) / m('opencode_start_ms'), 2)}x opencode_start_ms before any sandbox)`,
@@ -200,7 +233,7 @@ if (measuredStack) {
 if (sandboxed) {
   console.log(`warm claim: ${m('warm_claim_ms')} ms (target < 250 ms: ${verdict(targets.warm_claim_ms)})`)
   console.log(
-    `resume: ${derived.resume_minus_opencode_start_ms} ms over OpenCode start-up (target <= 300 ms: ${verdict(targets.resume_minus_opencode_start_ms)}; paired: ${derived.resume_minus_opencode_start_paired_ms} ms); bare OpenCode restarted on its own data takes ${m('opencode_reopen_session_ms')} ms more to answer for its session`,
+    `resume: ${derived.resume_minus_opencode_start_ms} ms over OpenCode start-up (target <= 300 ms: ${verdict(targets.resume_minus_opencode_start_ms)}; paired: ${derived.resume_minus_opencode_start_paired_ms} ms${intervalText(derived.resume_minus_opencode_start_paired_interval_ms, ' ms')}); bare OpenCode restarted on its own data takes ${m('opencode_reopen_session_ms')} ms more to answer for its session`,
   )
   console.log(`idle session memory: ${m('idle_session_rss_mb')} MB (runner + OpenCode)`)
 }
