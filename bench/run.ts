@@ -106,67 +106,53 @@ const sandboxed = metrics.warm_claim_ms !== undefined
 const measuredUi = metrics.ui_open_10k_events_ms !== undefined
 const measuredPanels = metrics.vscode_ready_ms !== undefined
 /**
- * The median of the per-pair differences (or ratios): each sample against the floor measured right before it.
- * Load that drifts over the minutes of a run moves both of a pair alike and cancels here, where the difference of
- * two medians keeps it; reported beside the targets' own figures (differences of medians), not instead of them.
+ * The median of the per-pair differences (or ratios), each sample against the floor measured right before it, and
+ * that median's 95% interval (stats.ts). Load that drifts over the minutes of a run moves both of a pair alike and
+ * cancels here, where the difference of two medians keeps it; reported beside the targets' own figures
+ * (differences of medians), not instead of them. One OpenCode start-up alone spreads by ±300 ms here, so a median
+ * within the interval's width of a target says little; the interval shows how much.
  */
-const pairs = (name: string, floor: string, combine: (value: number, floor: number) => number) => {
-  const values = samples[name]!
-  const floors = samples[floor]!
-  return values.slice(0, floors.length).map((value, i) => combine(value, floors[i]!))
-}
-const paired = (name: string, floor: string, combine: (value: number, floor: number) => number) =>
-  median(pairs(name, floor, combine))
-/**
- * The 95% interval of that paired median (stats.ts): one OpenCode start-up alone spreads by ±300 ms here, so a
- * median within the interval's width of a target says little; the interval shows how much.
- */
-const pairedInterval = (
+const paired = (
   name: string,
   floor: string,
   combine: (value: number, floor: number) => number,
   digits = 1,
-): [number, number] | undefined => {
-  const interval = medianInterval(pairs(name, floor, combine))
-  return interval && [round(interval[0], digits), round(interval[1], digits)]
+): { median: number; interval: [number, number] | undefined } => {
+  const floors = samples[floor]!
+  const values = samples[name]!.slice(0, floors.length).map((value, i) => combine(value, floors[i]!))
+  const interval = medianInterval(values)
+  return {
+    median: round(median(values), digits),
+    interval: interval && [round(interval[0], digits), round(interval[1], digits)],
+  }
 }
 const difference = (v: number, f: number) => v - f
 const ratio = (v: number, f: number) => v / f
 /** ", 95% interval A to B ms" for the report's lines; nothing when there are too few samples for one. */
 const intervalText = (interval: [number, number] | undefined, unit: string) =>
   interval ? `, 95% interval ${interval[0]} to ${interval[1]}${unit}` : ''
+const firstTokenPaired = measuredStack
+  ? paired('first_token_stack_ms', 'first_token_direct_ms', difference)
+  : undefined
+const sessionReadyPaired = measuredStack
+  ? paired('session_ready_ms', 'opencode_start_ms', ratio, 2)
+  : undefined
+const resumePaired = sandboxed ? paired('resume_ms', 'opencode_start_at_resume_ms', difference) : undefined
 const derived = {
   ...(measuredStack && {
     first_token_overhead_ms: round(m('first_token_stack_ms') - m('first_token_direct_ms')),
-    first_token_overhead_paired_ms: round(
-      paired('first_token_stack_ms', 'first_token_direct_ms', difference),
-    ),
-    first_token_overhead_paired_interval_ms: pairedInterval(
-      'first_token_stack_ms',
-      'first_token_direct_ms',
-      difference,
-    ),
+    first_token_overhead_paired_ms: firstTokenPaired?.median,
+    first_token_overhead_paired_interval_ms: firstTokenPaired?.interval,
     session_ready_vs_opencode_start: round(m('session_ready_ms') / m('opencode_start_ms'), 2),
-    session_ready_vs_opencode_start_paired: round(paired('session_ready_ms', 'opencode_start_ms', ratio), 2),
-    session_ready_vs_opencode_start_paired_interval: pairedInterval(
-      'session_ready_ms',
-      'opencode_start_ms',
-      ratio,
-      2,
-    ),
+    session_ready_vs_opencode_start_paired: sessionReadyPaired?.median,
+    session_ready_vs_opencode_start_paired_interval: sessionReadyPaired?.interval,
   }),
   ...(sandboxed && {
     sandbox_start_overhead_ms: round(m('sandbox_start_ms') - m('bare_spawn_ms')),
     // Against the floor measured between the resumes, not the one of the start-up part (minutes apart).
     resume_minus_opencode_start_ms: round(m('resume_ms') - m('opencode_start_at_resume_ms')),
-    resume_minus_opencode_start_paired_ms: round(
-      paired('resume_ms', 'opencode_start_at_resume_ms', difference),
-    ),
-    resume_minus_opencode_start_paired_interval_ms: pairedInterval(
-      'resume_ms',
-      'opencode_start_at_resume_ms',
-      difference,
-    ),
+    resume_minus_opencode_start_paired_ms: resumePaired?.median,
+    resume_minus_opencode_start_paired_interval_ms: resumePaired?.interval,
   }),
 }
 const target = (limit: number, value: number | undefined, inclusive = false) => ({
