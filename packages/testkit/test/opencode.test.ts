@@ -53,7 +53,9 @@ import { createServer } from 'node:http'
 let answers = 0
 const server = createServer((request, response) => {
   answers += 1
-  const status = answers > ${opts.unhealthyAnswers} ? 200 : 503
+  // A stand-in that is to exit never turns healthy: under load, a second health check could otherwise reach
+  // it in the 10 ms before it exits and be answered 200.
+  const status = answers > ${opts.unhealthyAnswers} && !${Boolean(opts.exitAfterUnhealthy)} ? 200 : 503
   console.log(\`health \${answers}: \${status}\`)
   response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ healthy: status === 200 }))
   if (status === 503 && ${Boolean(opts.exitAfterUnhealthy)}) setTimeout(() => process.exit(3), 10)
