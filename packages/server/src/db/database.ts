@@ -7,6 +7,7 @@ import * as initial from './migrations/0001_initial.ts'
 import * as accounts from './migrations/0002_accounts.ts'
 import * as panelTokens from './migrations/0003_panel_tokens.ts'
 import type { Database } from './schema.ts'
+import { cachingStatements } from './statement-cache.ts'
 
 /** Versioned migrations, applied in name order at start-up. Add a file, add it here; never edit an applied one. */
 const migrations: Record<string, Migration> = {
@@ -29,7 +30,7 @@ export async function openDatabase(path: string): Promise<OpenedDatabase> {
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) })
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest()
   const failed = results?.find((r) => r.status === 'Error')
   if (error || failed) {
