@@ -10,6 +10,7 @@ import { measurePanels } from './panels.ts'
 import { measureResume, measureSandboxStart, measureWarmClaims } from './sandbox.ts'
 import { startStack } from './stack.ts'
 import { type Metric, median, medianInterval, metric, round } from './stats.ts'
+import { measureEventAppend } from './storage.ts'
 import { measureUiOpen } from './ui-open.ts'
 
 const runs = Number(process.env.BENCH_RUNS ?? 10)
@@ -33,7 +34,13 @@ const stack = wanted('stack') ? await startStack(model) : undefined
 const samples: Record<string, number[]> = {}
 
 try {
-  if (stack) await measureStack(stack)
+  if (stack) {
+    await measureStack(stack)
+    progress('storing runner events')
+    const appended = await measureEventAppend(runs)
+    samples.event_append_us = appended.append
+    samples.sqlite_append_floor_us = appended.floor
+  }
 
   // Sandboxes (bubblewrap: needs root; skipped with a note elsewhere).
   if (wanted('sandbox') && process.getuid?.() === 0) {
@@ -98,7 +105,10 @@ async function measureStack(stack: Awaited<ReturnType<typeof startStack>>) {
 }
 
 const metrics: Record<string, Metric> = Object.fromEntries(
-  Object.entries(samples).map(([k, v]) => [k, metric(v, k.endsWith('_mb') ? 'mb' : 'ms')]),
+  Object.entries(samples).map(([k, v]) => [
+    k,
+    metric(v, k.endsWith('_mb') ? 'mb' : k.endsWith('_us') ? 'us' : 'ms'),
+  ]),
 )
 const m = (name: string) => metrics[name]!.median
 const measuredStack = metrics.first_token_stack_ms !== undefined
@@ -186,6 +196,7 @@ const floorOf: Record<string, string> = {
   sandbox_start_ms: 'bare_spawn_ms',
   warm_claim_ms: 'opencode_start_ms',
   resume_ms: 'opencode_start_at_resume_ms',
+  event_append_us: 'sqlite_append_floor_us',
   vscode_ready_ms: 'vscode_bare_ready_ms',
   browser_ready_ms: 'browser_bare_ready_ms',
 }
@@ -210,6 +221,9 @@ if (measuredStack) {
   )
   console.log(
     `session ready: ${derived.session_ready_vs_opencode_start}x OpenCode start-up (target <= 1.2x: ${verdict(targets.session_ready_vs_opencode_start)}; paired: ${derived.session_ready_vs_opencode_start_paired}x${intervalText(derived.session_ready_vs_opencode_start_paired_interval, 'x')})`,
+  )
+  console.log(
+    `storing one runner event: ${m('event_append_us')} us (${round(m('event_append_us') / m('sqlite_append_floor_us'), 2)}x the same statements straight on better-sqlite3)`,
   )
   console.log(
     `bare OpenCode, healthy to its first session: ${m('opencode_first_session_ms')} ms (${round((m('opencode_start_ms') + m('opencode_first_session_ms')) / m('opencode_start_ms'), 2)}x opencode_start_ms before any sandbox)`,

@@ -35,7 +35,7 @@ export function medianInterval(samples: number[], confidence = 0.95): [number, n
 
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits
 
-export type Metric = { median: number; p90: number; samples: number[]; unit: 'ms' | 'mb' }
+export type Metric = { median: number; p90: number; samples: number[]; unit: 'ms' | 'us' | 'mb' }
 
 export function metric(samples: number[], unit: Metric['unit'] = 'ms'): Metric {
   return {
