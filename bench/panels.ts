@@ -43,7 +43,7 @@ export async function measurePanels(model: ScriptedModel, runs: number): Promise
     for (let run = 0; run < runs; run++) {
       const session = await stack.client.sessions.create({ prompt: 'hello' })
       const working = await stack.reach(session.id, 'working')
-      await stack.reach(session.id, 'ready', working)
+      await stack.reach(session.id, 'ready', working.seq)
       const idle = await stack.client.sessions.panels(session.id)
       samples.idle_session_no_panel_rss_mb.push((idle.agentRssBytes + idle.runnerRssBytes) / MB)
 

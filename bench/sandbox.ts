@@ -10,6 +10,7 @@ import { loadConfig } from '@agent-ops/server'
 import type { ScriptedModel } from '@agent-ops/testkit'
 import { measureOpenCodeRestart } from './opencode-direct.ts'
 import { startStack } from './stack.ts'
+import { now } from './viewer.ts'
 
 const runnerEntry = fileURLToPath(import.meta.resolve('@agent-ops/runner/main'))
 const GiB = 1024 ** 3
@@ -64,10 +65,10 @@ export async function measureWarmClaims(model: ScriptedModel, runs: number): Pro
   try {
     for (let i = 0; i < runs; i++) {
       await until(async () => (await stack.server.warmReady()) >= 1, 180_000)
-      const started = performance.now()
+      const started = now()
       const session = await stack.client.sessions.create({ prompt: 'hello' })
-      await stack.reach(session.id, 'ready')
-      samples.push(performance.now() - started)
+      const { at } = await stack.reach(session.id, 'ready')
+      samples.push(at - started)
       await stack.client.sessions.stop(session.id)
     }
   } finally {
@@ -94,17 +95,17 @@ export async function measureResume(model: ScriptedModel, runs: number) {
       const session = await stack.client.sessions.create({ prompt: 'hello' })
       // Its first turn done (ready -> working -> ready), the agent idles: that is the memory measured.
       const working = await stack.reach(session.id, 'working')
-      await stack.reach(session.id, 'ready', working)
+      await stack.reach(session.id, 'ready', working.seq)
       rss.push(sandboxRssMb(session.id))
       await stack.reach(session.id, 'hibernated')
       const bare = await measureOpenCodeRestart(model)
       floor.push(bare.startMs)
       reopenSession.push(bare.reopenSessionMs)
       const { lastEventSeq } = await stack.client.sessions.get(session.id)
-      const started = performance.now()
+      const started = now()
       await stack.client.sessions.send(session.id, { text: 'are you back?' })
-      await stack.reach(session.id, 'ready', lastEventSeq)
-      resume.push(performance.now() - started)
+      const { at } = await stack.reach(session.id, 'ready', lastEventSeq)
+      resume.push(at - started)
       runnerCpu.push(runnerCpuMs(session.id))
       await stack.client.sessions.stop(session.id)
     }

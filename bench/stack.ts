@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { SessionEvent } from '@agent-ops/protocol'
 import { createClient, signInWithPassword } from '@agent-ops/sdk'
 import { type ConfigInput, serve } from '@agent-ops/server'
 import type { ScriptedModel } from '@agent-ops/testkit'
+import { now, type SeenEvent, startViewer } from './viewer.ts'
 
 const owner = { email: 'bench@example.test', password: 'bench password 0123456789', name: 'Bench' }
 
@@ -36,27 +36,18 @@ export async function startStack(model: ScriptedModel, config: ConfigInput = {})
     expiresInDays: null,
   })
   const client = createClient({ baseUrl: server.url, token })
+  const { follow, close: closeViewer } = await startViewer(server.url, token)
 
-  /** Follows a session's events, calling `onEvent` for each until the returned stop() is called. */
-  function follow(sessionId: string, onEvent: (event: SessionEvent) => void) {
-    const abort = new AbortController()
-    void (async () => {
-      try {
-        for await (const event of client.sessions.events(sessionId, { signal: abort.signal })) onEvent(event)
-      } catch {
-        // Stopped.
-      }
-    })()
-    return () => abort.abort()
-  }
-
-  /** Resolves with the event's sequence once the session reaches `status` (as a viewer sees it). */
-  function reach(sessionId: string, status: string, after = 0): Promise<number> {
+  /**
+   * Resolves once the session reaches `status` after event `after`, as a viewer sees it: the event's sequence,
+   * and `at`, when the viewer read it (now()).
+   */
+  function reach(sessionId: string, status: string, after = 0): Promise<SeenEvent> {
     return new Promise((resolve) => {
       const stop = follow(sessionId, (event) => {
-        if (event.seq > after && event.type === 'session.status' && event.data.status === status) {
+        if (event.seq > after && event.type === 'session.status' && event.status === status) {
           stop()
-          resolve(event.seq)
+          resolve(event)
         }
       })
     })
@@ -69,23 +60,16 @@ export async function startStack(model: ScriptedModel, config: ConfigInput = {})
     reach,
     /** POST /api/sessions to the session being ready (agent up), as a viewer following it sees it. */
     async measureSessionReady(): Promise<number> {
-      const started = performance.now()
+      const started = now()
       const session = await client.sessions.create({ prompt: 'hello' })
-      const elapsed = await new Promise<number>((resolve) => {
-        const stop = follow(session.id, (event) => {
-          if (event.type === 'session.status' && event.data.status === 'ready') {
-            stop()
-            resolve(performance.now() - started)
-          }
-        })
-      })
+      const { at } = await reach(session.id, 'ready')
       await client.sessions.stop(session.id)
-      return elapsed
+      return at - started
     },
 
     /** A ready session, its first turn done, with a viewer attached: prompt -> first text delta at the viewer. */
     async openSession() {
-      let onDelta: (() => void) | undefined
+      let onDelta: ((at: number) => void) | undefined
       let onReady: (() => void) | undefined
       const session = await client.sessions.create({ prompt: 'hello' })
       const firstTurn = new Promise<void>((resolve) => (onReady = resolve))
@@ -93,23 +77,27 @@ export async function startStack(model: ScriptedModel, config: ConfigInput = {})
       const stop = follow(session.id, (event) => {
         if (event.type === 'text.delta') {
           seenText = true
-          onDelta?.()
+          onDelta?.(event.at)
         }
-        if (event.type === 'session.status' && event.data.status === 'ready' && seenText) onReady?.()
+        if (event.type === 'session.status' && event.status === 'ready' && seenText) onReady?.()
       })
       await firstTurn
       return {
         async firstToken(text: string): Promise<number> {
           seenText = false
-          const delta = new Promise<void>((resolve) => (onDelta = resolve))
+          // The first delta only: the viewer reports every one.
+          const delta = new Promise<number>((resolve) => {
+            onDelta = (at) => {
+              onDelta = undefined
+              resolve(at)
+            }
+          })
           const ready = new Promise<void>((resolve) => (onReady = resolve))
-          const started = performance.now()
+          const started = now()
           await client.sessions.send(session.id, { text })
-          await delta
-          const elapsed = performance.now() - started
+          const at = await delta
           await ready
-          onDelta = undefined
-          return elapsed
+          return at - started
         },
         async close() {
           stop()
@@ -121,6 +109,7 @@ export async function startStack(model: ScriptedModel, config: ConfigInput = {})
     async close() {
       const { sessions } = await client.sessions.list()
       await Promise.all(sessions.filter((s) => s.status !== 'stopped').map((s) => client.sessions.stop(s.id)))
+      await closeViewer()
       await server.close()
       rmSync(dataDir, { recursive: true, force: true })
       rmSync(sandboxDir, { recursive: true, force: true })
