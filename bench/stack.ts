@@ -44,12 +44,17 @@ export async function startStack(model: ScriptedModel, config: ConfigInput = {})
    */
   function reach(sessionId: string, status: string, after = 0): Promise<SeenEvent> {
     return new Promise((resolve) => {
-      const stop = follow(sessionId, (event) => {
-        if (event.seq > after && event.type === 'session.status' && event.status === status) {
-          stop()
-          resolve(event)
-        }
-      })
+      // From `after` on: a resume's viewer does not read the earlier turns again while it is being timed.
+      const stop = follow(
+        sessionId,
+        (event) => {
+          if (event.type === 'session.status' && event.status === status) {
+            stop()
+            resolve(event)
+          }
+        },
+        after,
+      )
     })
   }
 

@@ -9,11 +9,11 @@ const client = createClient({ baseUrl, token })
 const port = parentPort!
 const follows = new Map<number, AbortController>()
 
-async function follow(id: number, sessionId: string) {
+async function follow(id: number, sessionId: string, after: number) {
   const abort = new AbortController()
   follows.set(id, abort)
   try {
-    for await (const batch of client.sessions.eventBatches(sessionId, { signal: abort.signal })) {
+    for await (const batch of client.sessions.eventBatches(sessionId, { after, signal: abort.signal })) {
       // One stamp per network read: the events of a batch arrived together.
       const at = now()
       for (const event of batch) {
@@ -29,7 +29,7 @@ async function follow(id: number, sessionId: string) {
 }
 
 port.on('message', (request: ViewerRequest) => {
-  if (request.type === 'follow') void follow(request.id, request.sessionId)
+  if (request.type === 'follow') void follow(request.id, request.sessionId, request.after)
   else follows.get(request.id)?.abort()
 })
 

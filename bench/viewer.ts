@@ -12,7 +12,9 @@ import { Worker } from 'node:worker_threads'
 /** Milliseconds on the monotonic clock, the same in every thread of the process. */
 export const now = () => Number(process.hrtime.bigint()) / 1e6
 
-export type ViewerRequest = { type: 'follow'; id: number; sessionId: string } | { type: 'stop'; id: number }
+export type ViewerRequest =
+  | { type: 'follow'; id: number; sessionId: string; after: number }
+  | { type: 'stop'; id: number }
 
 /** One event as the viewer saw it: `at` is when it arrived (now()). */
 export type ViewerSeen = { id: number; at: number; seq: number; type: string; status: string | undefined }
@@ -44,11 +46,11 @@ export async function startViewer(baseUrl: string, token: string) {
   })
   const send = (request: ViewerRequest) => worker.postMessage(request)
 
-  /** Follows a session from the start of its log, calling `onEvent` for each event until the returned stop(). */
-  function follow(sessionId: string, onEvent: (event: SeenEvent) => void): () => void {
+  /** Follows a session's events after `after`, calling `onEvent` for each until the returned stop(). */
+  function follow(sessionId: string, onEvent: (event: SeenEvent) => void, after = 0): () => void {
     const id = nextId++
     handlers.set(id, onEvent)
-    send({ type: 'follow', id, sessionId })
+    send({ type: 'follow', id, sessionId, after })
     return () => {
       handlers.delete(id)
       send({ type: 'stop', id })
