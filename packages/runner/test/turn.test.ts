@@ -91,7 +91,13 @@ describe('a turn through the real runner and OpenCode', () => {
     const streamed = events.map((e) => (e.type === 'text.delta' ? e.data.delta : '')).join('')
     expect(streamed).toBe('All done, the file now says goodbye.')
     expect(JSON.stringify(events)).not.toContain('please make a file')
-    const changed = events.filter((e) => e.type === 'files.changed').at(-1)
+    // OpenCode computes the turn's diff from its snapshots beside the turn (git, in its own time): it usually comes
+    // before idle, but on a loaded machine it can come after it.
+    await h.waitFor((e) => e.type === 'files.changed', from)
+    const changed = h.server
+      .events()
+      .filter((e) => e.type === 'files.changed')
+      .at(-1)
     expect(changed?.type === 'files.changed' && changed.data.files.map((f) => f.path)).toEqual(['notes.txt'])
   })
 
